@@ -1,0 +1,74 @@
+//! The per-request context carried between the phases (Pingora's `CTX`).
+
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use http::header::{HeaderMap, HeaderValue, HOST};
+use http::{Method, Request, Uri, Version};
+
+use super::error::ProxyError;
+use super::headers::forwarded::{X_FORWARDED_HOST, X_FORWARDED_PROTO};
+
+pub struct Ctx {
+    pub peer: SocketAddr,
+    pub started: Instant,
+    pub method: Method,
+    pub uri: Uri,
+    pub version: Version,
+    /// The authority the visitor asked for: `Host`, or the HTTP/2 `:authority`.
+    pub host: Option<HeaderValue>,
+    pub request_id: HeaderValue,
+    /// The protocol the visitor asked to switch to (WebSocket), if any.
+    pub upgrade: Option<HeaderValue>,
+    /// How the visitor reached the portal, for rewriting redirects: `"http"` or `"https"`.
+    pub public_scheme: &'static str,
+    /// The host the visitor uses, when no `public_host` is configured.
+    pub public_host: Option<HeaderValue>,
+    pub upstream_latency: Option<Duration>,
+    pub error: Option<ProxyError>,
+}
+
+impl Ctx {
+    pub fn new<B>(peer: SocketAddr, req: &Request<B>) -> Self {
+        let host = req.headers().get(HOST).cloned().or_else(|| {
+            req.uri()
+                .authority()
+                .and_then(|a| HeaderValue::from_str(a.as_str()).ok())
+        });
+        Ctx {
+            peer,
+            started: Instant::now(),
+            method: req.method().clone(),
+            uri: req.uri().clone(),
+            version: req.version(),
+            host,
+            request_id: HeaderValue::from_static("-"),
+            upgrade: None,
+            public_scheme: "http",
+            public_host: None,
+            upstream_latency: None,
+            error: None,
+        }
+    }
+
+    pub fn host_str(&self) -> Option<&str> {
+        self.host.as_ref().and_then(|h| h.to_str().ok())
+    }
+
+    pub fn public_host_str(&self) -> Option<&str> {
+        self.public_host.as_ref().and_then(|h| h.to_str().ok())
+    }
+
+    /// Records the visitor's scheme and host once the forwarding rules have settled them:
+    /// `X-Forwarded-Proto`/`-Host` then hold either what a trusted proxy in front reported or
+    /// what this hop saw, never what an untrusted client claimed.
+    pub fn remember_public_origin(&mut self, forwarded: &HeaderMap, configured_host: Option<&str>) {
+        let https = forwarded
+            .get(&X_FORWARDED_PROTO)
+            .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"https"));
+        self.public_scheme = if https { "https" } else { "http" };
+        if configured_host.is_none() {
+            self.public_host = forwarded.get(&X_FORWARDED_HOST).cloned();
+        }
+    }
+}

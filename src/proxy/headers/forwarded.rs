@@ -1,0 +1,508 @@
+//! Forwarding headers (`X-Forwarded-*`, `X-Real-IP`, RFC 7239 `Forwarded`), `Via`
+//! (RFC 9110 §7.6.3) and the `X-Request-Id` correlation id.
+//!
+//! The upstream sees only the proxy's address, so these fields tell it who the client was.
+//! They are only as trustworthy as the hop that wrote them: a chain is extended only when the
+//! peer is a configured trusted proxy, and otherwise replaced, so clients cannot spoof them.
+
+use std::fmt::Write as _;
+use std::net::IpAddr;
+
+use bytes::Bytes;
+use http::header::{HeaderMap, HeaderName, HeaderValue, FORWARDED, VIA};
+use http::Version;
+use ipnet::IpNet;
+
+/// De facto list of client and proxy addresses, oldest first.
+pub static X_FORWARDED_FOR: HeaderName = HeaderName::from_static("x-forwarded-for");
+/// De facto scheme (`http`/`https`) the client used to reach the first proxy.
+pub static X_FORWARDED_PROTO: HeaderName = HeaderName::from_static("x-forwarded-proto");
+/// De facto authority the client asked the first proxy for.
+pub static X_FORWARDED_HOST: HeaderName = HeaderName::from_static("x-forwarded-host");
+/// De facto single client address (nginx convention).
+pub static X_REAL_IP: HeaderName = HeaderName::from_static("x-real-ip");
+/// Correlation id shared by every hop and log line of one request.
+pub static X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// Longest incoming request id we propagate; longer ones are replaced to bound log lines.
+const MAX_REQUEST_ID_LEN: usize = 128;
+
+/// What the proxy knows about the hop it is adding.
+#[derive(Debug, Clone, Copy)]
+pub struct Hop<'a> {
+    /// The TCP peer of this connection.
+    pub peer: IpAddr,
+    /// `"http"` or `"https"`: the scheme the client used to reach us.
+    pub proto: &'static str,
+    /// The authority the client asked for (`Host` or HTTP/2 `:authority`), if any.
+    pub host: Option<&'a str>,
+    /// The peer is one of the configured trusted proxies.
+    pub trusted: bool,
+}
+
+/// Tells whether `peer` lies in one of the `trusted` networks.
+///
+/// A dual-stack listener reports IPv4 clients as IPv4-mapped IPv6 (`::ffff:a.b.c.d`, RFC 4291
+/// §2.5.5.2), so the peer is also matched in canonical form, letting `10.0.0.0/8` match them.
+#[must_use]
+pub fn is_trusted_proxy(peer: IpAddr, trusted: &[IpNet]) -> bool {
+    let canonical = peer.to_canonical();
+    trusted
+        .iter()
+        .any(|net| net.contains(&canonical) || net.contains(&peer))
+}
+
+/// Sets `X-Forwarded-For`, `X-Forwarded-Proto`, `X-Forwarded-Host`, `X-Real-IP` and RFC 7239
+/// `Forwarded` for this hop.
+///
+/// From a trusted peer the incoming chains are extended (RFC 7239 §4: each proxy appends its
+/// element) and the single-valued fields are kept, since that proxy saw the real client. From
+/// anyone else every incoming forwarding line is dropped and a fresh chain holding only this hop
+/// is written, because a client can put anything there. Incoming lines are joined as opaque
+/// bytes; a value that still could not be built falls back to a fresh chain, never a panic.
+pub fn add_forwarding_headers(headers: &mut HeaderMap, hop: &Hop<'_>) {
+    let peer = hop.peer.to_canonical();
+    let peer_value = to_header_value(peer.to_string());
+    let element = to_header_value(format_forwarded_element(peer, hop));
+    let proto = HeaderValue::from_str(hop.proto).ok();
+    let host = hop
+        .host
+        .filter(|h| !h.is_empty())
+        .and_then(|h| HeaderValue::from_str(h).ok());
+    if !hop.trusted {
+        for name in [
+            &X_FORWARDED_FOR,
+            &FORWARDED,
+            &X_FORWARDED_PROTO,
+            &X_FORWARDED_HOST,
+            &X_REAL_IP,
+        ] {
+            headers.remove(name);
+        }
+    }
+    let fields = [
+        (&X_FORWARDED_PROTO, proto),
+        (&X_FORWARDED_HOST, host),
+        (&X_REAL_IP, peer_value.clone()),
+    ];
+    for (name, value) in fields {
+        if let Some(value) = value.filter(|_| !headers.contains_key(name)) {
+            headers.insert(name, value);
+        }
+    }
+    if let Some(peer_value) = peer_value {
+        append_to_chain(headers, &X_FORWARDED_FOR, peer_value);
+    }
+    if let Some(element) = element {
+        append_to_chain(headers, &FORWARDED, element);
+    }
+}
+
+/// Appends this proxy to `Via` as `<protocol-version> <pseudonym>`, e.g. `1.1 consentry`.
+///
+/// RFC 9110 §7.6.3 requires every proxy to append itself, on requests and responses, so that
+/// loops and protocol downgrades along the chain can be seen; the `HTTP/` prefix is omitted as
+/// the protocol is HTTP. Existing lines are kept, combined with ours into one value. A pseudonym
+/// that is not a valid field value leaves the field untouched.
+pub fn append_via(headers: &mut HeaderMap, version: Version, pseudonym: &str) {
+    let protocol = format_via_protocol_version(version);
+    let mut entry = Vec::with_capacity(protocol.len() + 1 + pseudonym.len());
+    entry.extend_from_slice(protocol.as_bytes());
+    entry.push(b' ');
+    entry.extend_from_slice(pseudonym.as_bytes());
+    if let Ok(entry) = HeaderValue::from_maybe_shared(Bytes::from(entry)) {
+        append_to_chain(headers, &VIA, entry);
+    }
+}
+
+/// Keeps a usable incoming `X-Request-Id` (the first line: 1 to 128 bytes of ASCII
+/// alphanumerics and `-_.:/+=`) or replaces every line with a fresh hyphenated UUID v4, and
+/// returns the id in effect.
+///
+/// Propagating the caller's id lets operators correlate one request across every hop's logs;
+/// validating it keeps log injection and unbounded log lines out. Extra lines are collapsed to
+/// the kept one so the upstream cannot see two ids.
+pub fn ensure_request_id(headers: &mut HeaderMap) -> HeaderValue {
+    let mut lines = headers.get_all(&X_REQUEST_ID).iter();
+    if let Some(first) = lines.next().filter(|v| is_usable_request_id(v.as_bytes())) {
+        let id = first.clone();
+        if lines.next().is_some() {
+            headers.insert(&X_REQUEST_ID, id.clone());
+        }
+        return id;
+    }
+    let id = generate_request_id();
+    headers.insert(&X_REQUEST_ID, id.clone());
+    id
+}
+
+/// Checks the id charset and length so that a propagated id is safe to log verbatim.
+fn is_usable_request_id(id: &[u8]) -> bool {
+    (1..=MAX_REQUEST_ID_LEN).contains(&id.len())
+        && id
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_.:/+=".contains(b))
+}
+
+/// Generates a random UUID v4 id; its 36 ASCII bytes are always a valid value, the nil UUID
+/// fallback only keeps the function total without `expect`.
+fn generate_request_id() -> HeaderValue {
+    let mut buf = uuid::Uuid::encode_buffer();
+    let text = uuid::Uuid::new_v4().hyphenated().encode_lower(&mut buf);
+    HeaderValue::from_str(text)
+        .unwrap_or_else(|_| HeaderValue::from_static("00000000-0000-0000-0000-000000000000"))
+}
+
+/// Maps the message version to the `Via` protocol-version (RFC 9110 §7.6.3). `http::Version`
+/// cannot hold any other version; the fallback only satisfies the non-exhaustive match.
+fn format_via_protocol_version(version: Version) -> &'static str {
+    match version {
+        Version::HTTP_09 => "0.9",
+        Version::HTTP_10 => "1.0",
+        Version::HTTP_2 => "2",
+        Version::HTTP_3 => "3",
+        _ => "1.1",
+    }
+}
+
+/// Combines all existing lines of a list field into one value and appends `ours`
+/// (RFC 9110 §5.3: lines of a list field are equivalent to one comma-joined line). Blank lines
+/// are skipped so the result never starts with `, `. If the joined bytes are not a valid value,
+/// the chain restarts with `ours`.
+fn append_to_chain(headers: &mut HeaderMap, name: &HeaderName, ours: HeaderValue) {
+    let mut joined = Vec::new();
+    for line in headers.get_all(name) {
+        let line = line.as_bytes().trim_ascii();
+        if !line.is_empty() {
+            joined.extend_from_slice(line);
+            joined.extend_from_slice(b", ");
+        }
+    }
+    if joined.is_empty() {
+        headers.insert(name, ours);
+        return;
+    }
+    joined.extend_from_slice(ours.as_bytes());
+    let value = HeaderValue::from_maybe_shared(Bytes::from(joined)).unwrap_or(ours);
+    headers.insert(name, value);
+}
+
+/// Builds `for=<node>;proto=<proto>[;host=<host>]` (RFC 7239 §4, §5). IPv6 nodes are bracketed
+/// and quoted because `:` is not a token character (RFC 7239 §6).
+fn format_forwarded_element(peer: IpAddr, hop: &Hop<'_>) -> String {
+    let mut out = String::with_capacity(64);
+    // Writing to a String cannot fail.
+    let _ = match peer {
+        IpAddr::V4(v4) => write!(out, "for={v4}"),
+        IpAddr::V6(v6) => write!(out, "for=\"[{v6}]\""),
+    };
+    if is_quotable(hop.proto) {
+        out.push_str(";proto=");
+        push_token_or_quoted(&mut out, hop.proto);
+    }
+    if let Some(host) = hop.host.filter(|h| is_quotable(h)) {
+        out.push_str(";host=");
+        push_token_or_quoted(&mut out, host);
+    }
+    out
+}
+
+/// Writes `value` bare if it is a token, else as a quoted-string with `\` and `"` escaped
+/// (RFC 7239 §4, RFC 9110 §5.6.2 token, §5.6.4 quoted-string).
+fn push_token_or_quoted(out: &mut String, value: &str) {
+    if value.bytes().all(is_tchar) {
+        out.push_str(value);
+        return;
+    }
+    out.push('"');
+    for c in value.chars() {
+        if c == '"' || c == '\\' {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('"');
+}
+
+/// A value fits a quoted-string if it is non-empty and has no control characters other than
+/// HTAB (RFC 9110 §5.6.4 qdtext / quoted-pair); such values are left out instead.
+fn is_quotable(value: &str) -> bool {
+    !value.is_empty()
+        && value
+            .bytes()
+            .all(|b| b == b'\t' || (b >= 0x20 && b != 0x7f))
+}
+
+/// RFC 9110 §5.6.2 `tchar`.
+fn is_tchar(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
+}
+
+/// Turns a freshly built string into a value without copying it; `None` if it is invalid.
+fn to_header_value(text: String) -> Option<HeaderValue> {
+    HeaderValue::from_maybe_shared(Bytes::from(text)).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn to_value(bytes: &[u8]) -> HeaderValue {
+        HeaderValue::from_bytes(bytes).expect("test value is a valid header value")
+    }
+
+    fn parse_ip(text: &str) -> IpAddr {
+        text.parse().expect("test address parses")
+    }
+
+    /// Runs [`add_forwarding_headers`] for an `https` hop on a copy of `incoming`.
+    fn forward(incoming: &HeaderMap, peer: &str, host: Option<&str>, trusted: bool) -> HeaderMap {
+        let mut h = incoming.clone();
+        let hop = Hop {
+            peer: parse_ip(peer),
+            proto: "https",
+            host,
+            trusted,
+        };
+        add_forwarding_headers(&mut h, &hop);
+        h
+    }
+
+    /// All lines of a field, one per text line, so a test also sees how many there are.
+    fn read(headers: &HeaderMap, name: &HeaderName) -> String {
+        let lines = headers.get_all(name).iter().map(HeaderValue::as_bytes);
+        String::from_utf8_lossy(&lines.collect::<Vec<_>>().join(&b'\n')).into_owned()
+    }
+
+    fn spoof() -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.append(&X_FORWARDED_FOR, to_value(b"1.1.1.1"));
+        h.append(&X_FORWARDED_FOR, to_value(b"2.2.2.2, 3.3.3.3"));
+        h.append(&FORWARDED, to_value(b"for=1.1.1.1;proto=https"));
+        h.append(&FORWARDED, to_value(b"for=2.2.2.2"));
+        h.append(&X_FORWARDED_PROTO, to_value(b"http"));
+        h.append(&X_FORWARDED_HOST, to_value(b"evil.example"));
+        h.append(&X_REAL_IP, to_value(b"1.1.1.1"));
+        h
+    }
+
+    /// RFC 7239 §8.1: fields from an untrusted client are replaced by a chain holding this hop.
+    #[test]
+    fn replaces_every_spoofed_forwarding_header_from_an_untrusted_peer() {
+        let h = forward(&spoof(), "192.0.2.7", Some("data.city.fr"), false);
+        assert_eq!(read(&h, &X_FORWARDED_FOR), "192.0.2.7");
+        let fwd = read(&h, &FORWARDED);
+        assert_eq!(fwd, "for=192.0.2.7;proto=https;host=data.city.fr");
+        assert_eq!(read(&h, &X_FORWARDED_PROTO), "https");
+        assert_eq!(read(&h, &X_FORWARDED_HOST), "data.city.fr");
+        assert_eq!(read(&h, &X_REAL_IP), "192.0.2.7");
+    }
+
+    /// RFC 7239 §4: a trusted proxy's chains are extended, all incoming lines joined in order.
+    #[test]
+    fn extends_multi_line_chains_from_a_trusted_peer() {
+        let h = forward(&spoof(), "10.0.0.2", Some("data.city.fr"), true);
+        let xff = "1.1.1.1, 2.2.2.2, 3.3.3.3, 10.0.0.2";
+        assert_eq!(read(&h, &X_FORWARDED_FOR), xff);
+        let fwd =
+            "for=1.1.1.1;proto=https, for=2.2.2.2, for=10.0.0.2;proto=https;host=data.city.fr";
+        assert_eq!(read(&h, &FORWARDED), fwd);
+    }
+
+    /// Edge case: a trusted proxy's single-valued fields describe the real client and are kept.
+    #[test]
+    fn keeps_incoming_proto_host_and_real_ip_from_a_trusted_peer() {
+        let h = forward(&spoof(), "10.0.0.2", Some("data.city.fr"), true);
+        assert_eq!(read(&h, &X_FORWARDED_PROTO), "http");
+        assert_eq!(read(&h, &X_FORWARDED_HOST), "evil.example");
+        assert_eq!(read(&h, &X_REAL_IP), "1.1.1.1");
+    }
+
+    /// Edge case: a trusted peer that sent nothing gets every field from this hop.
+    #[test]
+    fn fills_missing_fields_from_the_hop_for_a_trusted_peer() {
+        let h = forward(&HeaderMap::new(), "10.0.0.2", Some("data.city.fr"), true);
+        assert_eq!(read(&h, &X_FORWARDED_FOR), "10.0.0.2");
+        assert_eq!(read(&h, &X_FORWARDED_PROTO), "https");
+        assert_eq!(read(&h, &X_FORWARDED_HOST), "data.city.fr");
+        assert_eq!(read(&h, &X_REAL_IP), "10.0.0.2");
+    }
+
+    /// RFC 7239 §6: an IPv6 node is bracketed and quoted; XFF and X-Real-IP carry it bare.
+    #[test]
+    fn quotes_and_brackets_an_ipv6_peer_in_forwarded() {
+        let h = forward(&HeaderMap::new(), "2001:db8::1", None, false);
+        assert_eq!(read(&h, &FORWARDED), r#"for="[2001:db8::1]";proto=https"#);
+        assert_eq!(read(&h, &X_FORWARDED_FOR), "2001:db8::1");
+        assert_eq!(read(&h, &X_REAL_IP), "2001:db8::1");
+    }
+
+    /// RFC 4291 §2.5.5.2: an IPv4-mapped peer is written as the IPv4 address it stands for.
+    #[test]
+    fn normalises_an_ipv4_mapped_peer_to_ipv4() {
+        let h = forward(&HeaderMap::new(), "::ffff:192.0.2.1", None, false);
+        assert_eq!(read(&h, &FORWARDED), "for=192.0.2.1;proto=https");
+        assert_eq!(read(&h, &X_FORWARDED_FOR), "192.0.2.1");
+    }
+
+    /// RFC 7239 §4: a host that is not a token (a port's `:`) is quoted, `"` and `\` escaped.
+    #[test]
+    fn quotes_a_host_that_is_not_a_token() {
+        let h = forward(&HeaderMap::new(), "192.0.2.1", Some("d.fr:8443"), false);
+        let fwd = read(&h, &FORWARDED);
+        assert_eq!(fwd, r#"for=192.0.2.1;proto=https;host="d.fr:8443""#);
+        let h = forward(&HeaderMap::new(), "192.0.2.1", Some("a\"b\\c"), false);
+        let fwd = read(&h, &FORWARDED);
+        assert_eq!(fwd, r#"for=192.0.2.1;proto=https;host="a\"b\\c""#);
+    }
+
+    /// RFC 7239 §5.3: without a known authority, `host=` and X-Forwarded-Host are left out.
+    #[test]
+    fn omits_host_when_the_authority_is_unknown() {
+        let h = forward(&spoof(), "192.0.2.1", None, false);
+        assert_eq!(read(&h, &FORWARDED), "for=192.0.2.1;proto=https");
+        assert!(!h.contains_key(&X_FORWARDED_HOST));
+    }
+
+    /// Edge case: a host with control characters cannot be quoted and is left out, no panic.
+    #[test]
+    fn omits_a_host_with_control_characters() {
+        let h = forward(&HeaderMap::new(), "192.0.2.1", Some("a\r\nb"), false);
+        assert_eq!(read(&h, &FORWARDED), "for=192.0.2.1;proto=https");
+        assert!(!h.contains_key(&X_FORWARDED_HOST));
+    }
+
+    /// Edge case: non-ASCII incoming lines are joined as opaque bytes; blank lines skipped.
+    #[test]
+    fn joins_non_ascii_and_skips_blank_incoming_lines() {
+        let mut incoming = HeaderMap::new();
+        incoming.append(&X_FORWARDED_FOR, to_value(b"caf\xe9"));
+        incoming.append(&X_FORWARDED_FOR, to_value(b" "));
+        let h = forward(&incoming, "10.0.0.2", None, true);
+        let xff: Vec<_> = h.get_all(&X_FORWARDED_FOR).iter().collect();
+        assert_eq!(xff, [&to_value(b"caf\xe9, 10.0.0.2")]);
+    }
+
+    /// Edge case: membership works for IPv4 and IPv6 networks alike.
+    #[test]
+    fn trusts_peers_inside_v4_and_v6_networks() {
+        let nets: [IpNet; 2] = [
+            "10.0.0.0/8".parse().expect("net"),
+            "2001:db8::/32".parse().expect("net"),
+        ];
+        assert!(is_trusted_proxy(parse_ip("10.1.2.3"), &nets));
+        assert!(is_trusted_proxy(parse_ip("2001:db8::5"), &nets));
+        assert!(!is_trusted_proxy(parse_ip("192.0.2.1"), &nets));
+        assert!(!is_trusted_proxy(parse_ip("2001:db9::1"), &nets));
+        assert!(!is_trusted_proxy(parse_ip("10.1.2.3"), &[]));
+    }
+
+    /// RFC 4291 §2.5.5.2: an IPv4-mapped peer matches IPv4 networks (and mapped networks).
+    #[test]
+    fn trusts_an_ipv4_mapped_peer_inside_a_v4_network() {
+        let v4: IpNet = "10.0.0.0/8".parse().expect("net");
+        let mapped: IpNet = "::ffff:10.0.0.0/104".parse().expect("net");
+        assert!(is_trusted_proxy(parse_ip("::ffff:10.9.9.9"), &[v4]));
+        assert!(is_trusted_proxy(parse_ip("::ffff:10.9.9.9"), &[mapped]));
+        assert!(!is_trusted_proxy(parse_ip("::ffff:192.0.2.1"), &[v4]));
+    }
+
+    /// RFC 9110 §7.6.3: the first proxy creates `Via`.
+    #[test]
+    fn appends_via_when_absent() {
+        let mut h = HeaderMap::new();
+        append_via(&mut h, Version::HTTP_11, "consentry");
+        assert_eq!(read(&h, &VIA), "1.1 consentry");
+    }
+
+    /// RFC 9110 §7.6.3 / §5.3: existing lines are kept, combined, and ours comes last.
+    #[test]
+    fn appends_via_after_combined_existing_lines() {
+        let mut h = HeaderMap::new();
+        h.append(&VIA, to_value(b"1.0 fred, 1.1 p.example.net"));
+        h.append(&VIA, to_value(b"2 edge"));
+        append_via(&mut h, Version::HTTP_11, "consentry");
+        let via = read(&h, &VIA);
+        assert_eq!(via, "1.0 fred, 1.1 p.example.net, 2 edge, 1.1 consentry");
+    }
+
+    /// RFC 9110 §7.6.3: the protocol name `HTTP` is omitted, so HTTP/2 is just `2`.
+    #[test]
+    fn writes_the_bare_protocol_version_for_every_http_version() {
+        let versions = [Version::HTTP_09, Version::HTTP_10, Version::HTTP_11];
+        let versions = versions
+            .into_iter()
+            .chain([Version::HTTP_2, Version::HTTP_3]);
+        for (version, expected) in versions.zip(["0.9 c", "1.0 c", "1.1 c", "2 c", "3 c"]) {
+            let mut h = HeaderMap::new();
+            append_via(&mut h, version, "c");
+            assert_eq!(read(&h, &VIA), expected);
+        }
+    }
+
+    /// Edge case: a pseudonym that is not a valid field value leaves `Via` untouched.
+    #[test]
+    fn leaves_via_untouched_for_an_invalid_pseudonym() {
+        let mut h = HeaderMap::new();
+        h.append(&VIA, to_value(b"1.1 edge"));
+        append_via(&mut h, Version::HTTP_11, "bad\npseudonym");
+        assert_eq!(read(&h, &VIA), "1.1 edge");
+    }
+
+    /// Edge case: a well-formed incoming id (up to 128 bytes, full charset) is propagated.
+    #[test]
+    fn keeps_a_usable_incoming_request_id() {
+        let longest = format!("{}Z9-_.:/+=0AzB", "a".repeat(115));
+        assert_eq!(longest.len(), MAX_REQUEST_ID_LEN);
+        for id in [longest.as_str(), "abc"] {
+            let mut h = HeaderMap::new();
+            h.insert(&X_REQUEST_ID, to_value(id.as_bytes()));
+            assert_eq!(ensure_request_id(&mut h), id);
+            assert_eq!(read(&h, &X_REQUEST_ID), id);
+        }
+    }
+
+    /// Edge case: extra id lines are collapsed to the kept first one.
+    #[test]
+    fn collapses_extra_request_id_lines_to_the_first() {
+        let mut h = HeaderMap::new();
+        h.append(&X_REQUEST_ID, to_value(b"first"));
+        h.append(&X_REQUEST_ID, to_value(b"second"));
+        assert_eq!(ensure_request_id(&mut h), "first");
+        assert_eq!(read(&h, &X_REQUEST_ID), "first");
+    }
+
+    /// RFC 9562 §5.4: a missing id is replaced by a hyphenated UUID version 4.
+    #[test]
+    fn generates_a_uuid_v4_request_id_when_absent() {
+        let mut h = HeaderMap::new();
+        let id = ensure_request_id(&mut h);
+        let text = id.to_str().expect("generated id is ASCII");
+        let uuid = uuid::Uuid::parse_str(text).expect("generated id is a UUID");
+        assert_eq!((text.len(), uuid.get_version_num()), (36, 4));
+        assert_eq!(h.get(&X_REQUEST_ID), Some(&id));
+    }
+
+    /// Edge case (log injection): empty, too long, spaced or non-ASCII ids are all replaced.
+    #[test]
+    fn replaces_an_unusable_request_id() {
+        let too_long = "a".repeat(MAX_REQUEST_ID_LEN + 1);
+        let bad: [&[u8]; 5] = [b"", too_long.as_bytes(), b"a b", b"caf\xc3\xa9", b"a\"b"];
+        for value in bad {
+            let mut h = HeaderMap::new();
+            h.append(&X_REQUEST_ID, to_value(value));
+            h.append(&X_REQUEST_ID, to_value(b"good"));
+            let id = ensure_request_id(&mut h);
+            assert_eq!(id.len(), 36);
+            assert_eq!(h.get_all(&X_REQUEST_ID).iter().collect::<Vec<_>>(), [&id]);
+        }
+    }
+
+    /// Edge case: generated ids are random, not a constant.
+    #[test]
+    fn generates_different_request_ids() {
+        let first = ensure_request_id(&mut HeaderMap::new());
+        let second = ensure_request_id(&mut HeaderMap::new());
+        assert_ne!(first, second);
+    }
+}

@@ -1,0 +1,69 @@
+//! The access log: one event per request, target `consentry::access`.
+//!
+//! It names the method, host, path (never the query string, which may carry tokens), status,
+//! latencies and request id. No header value other than `Host` is ever logged.
+
+use http::StatusCode;
+use tracing::{info, warn};
+
+use super::ctx::Ctx;
+use super::error::Side;
+
+pub fn log_request(ctx: &Ctx, status: StatusCode) {
+    let host = ctx.host_str().unwrap_or("-");
+    let request_id = ctx.request_id.to_str().unwrap_or("-");
+    let upstream_ms = ctx.upstream_latency.map(|d| d.as_secs_f64() * 1000.0);
+    let duration_ms = ctx.started.elapsed().as_secs_f64() * 1000.0;
+    match &ctx.error {
+        None => info!(
+            target: "consentry::access",
+            method = %ctx.method,
+            host,
+            path = ctx.uri.path(),
+            version = ?ctx.version,
+            status = status.as_u16(),
+            upstream_ms,
+            duration_ms,
+            request_id,
+            "request"
+        ),
+        Some(error) => warn!(
+            target: "consentry::access",
+            method = %ctx.method,
+            host,
+            path = ctx.uri.path(),
+            version = ?ctx.version,
+            status = status.as_u16(),
+            upstream_ms,
+            duration_ms,
+            request_id,
+            side = side_name(error.side()),
+            error = %ErrorChain(error),
+            "request failed"
+        ),
+    }
+}
+
+fn side_name(side: Side) -> &'static str {
+    match side {
+        Side::Upstream => "upstream",
+        Side::Downstream => "downstream",
+        Side::Internal => "internal",
+    }
+}
+
+/// Displays an error with its causes (`a: b: c`), which is where the useful part of a hyper
+/// error lives ("tcp connect error: Connection refused").
+struct ErrorChain<'a>(&'a (dyn std::error::Error + 'static));
+
+impl std::fmt::Display for ErrorChain<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.0)?;
+        let mut cause = self.0.source();
+        while let Some(e) = cause {
+            write!(f, ": {e}")?;
+            cause = e.source();
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,241 @@
+//! The proxy: one request goes through named phases (after Pingora's `ProxyHttp`), each a short
+//! function, with a small per-request [`Ctx`] carried between them:
+//!
+//! `request_filter` → `upstream_request_filter` → `forward` → `response_filter` → `logging`.
+//!
+//! Bodies are never buffered: the visitor's body streams to the upstream and the upstream's body
+//! streams back. Only headers are read and edited.
+
+pub mod body;
+mod client;
+mod ctx;
+pub mod error;
+pub mod headers;
+mod log;
+mod rewrite;
+pub mod server;
+mod tunnel;
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Instant;
+
+use http::header::{HeaderValue, CONNECTION, HOST};
+use http::uri::{PathAndQuery, Uri};
+use http::{Method, Request, Response, StatusCode, Version};
+use hyper::body::Incoming;
+
+use crate::config::ProxyConfig;
+use body::{streamed, ProxyBody};
+use client::{build_client, UpstreamClient};
+use ctx::Ctx;
+use error::ProxyError;
+use headers::forwarded::{self, Hop, X_REQUEST_ID};
+use headers::hop;
+use headers::rewrite::HostRewrite;
+
+/// The pseudonym this proxy writes in `Via` (RFC 9110 §7.6.3).
+const VIA_PSEUDONYM: &str = "consentry";
+
+/// Everything a request needs, shared by all connections.
+pub struct Proxy {
+    config: ProxyConfig,
+    client: UpstreamClient,
+    /// Built once when `public_host` is configured; otherwise per response from the visitor's host.
+    rewrite: Option<HostRewrite>,
+}
+
+impl Proxy {
+    pub fn new(config: ProxyConfig) -> Result<Self, String> {
+        let client = build_client(&config)?;
+        let rewrite = config
+            .public_host
+            .as_deref()
+            .map(|public| host_rewrite(&config, public));
+        Ok(Proxy {
+            config,
+            client,
+            rewrite,
+        })
+    }
+
+    /// The hyper service: never fails; every error becomes a synthetic response here.
+    pub async fn handle(
+        self: Arc<Self>,
+        peer: SocketAddr,
+        req: Request<Incoming>,
+    ) -> Result<Response<ProxyBody>, Infallible> {
+        let mut ctx = Ctx::new(peer, &req);
+        let response = match self.proxy_request(&mut ctx, req).await {
+            Ok(response) => response,
+            Err(error) => {
+                let response = error.to_response(&ctx.request_id);
+                ctx.error = Some(error);
+                response
+            }
+        };
+        log::log_request(&ctx, response.status());
+        Ok(response)
+    }
+
+    async fn proxy_request(
+        &self,
+        ctx: &mut Ctx,
+        mut req: Request<Incoming>,
+    ) -> Result<Response<ProxyBody>, ProxyError> {
+        self.request_filter(ctx, &mut req)?;
+        let client_upgrade = ctx.upgrade.is_some().then(|| hyper::upgrade::on(&mut req));
+        self.upstream_request_filter(ctx, &mut req)?;
+        let mut res = self.forward(ctx, req).await?;
+        self.response_filter(ctx, &mut res);
+        if res.status() == StatusCode::SWITCHING_PROTOCOLS {
+            match client_upgrade {
+                Some(client_upgrade) => tunnel::spawn(client_upgrade, hyper::upgrade::on(&mut res)),
+                // An upgrade nobody asked for cannot be honoured (RFC 9110 §15.2.2).
+                None => return Err(ProxyError::BadUpgrade),
+            }
+        }
+        Ok(res.map(streamed))
+    }
+
+    /// Reads what the rest of the pipeline needs from the visitor's request. The request id is
+    /// settled first so that every later error can quote it.
+    fn request_filter(&self, ctx: &mut Ctx, req: &mut Request<Incoming>) -> Result<(), ProxyError> {
+        ctx.request_id = forwarded::ensure_request_id(req.headers_mut());
+        if req.method() == Method::CONNECT {
+            return Err(ProxyError::BadRequest(
+                "CONNECT is not supported by a reverse proxy",
+            ));
+        }
+        ctx.upgrade = hop::requested_upgrade(req.headers());
+        Ok(())
+    }
+
+    /// Turns the visitor's request into the upstream's: hop-by-hop fields out (RFC 9110 §7.6.1),
+    /// forwarding fields in, absolute URI for the pooled client, HTTP/1.1, and the right `Host`.
+    fn upstream_request_filter(
+        &self,
+        ctx: &mut Ctx,
+        req: &mut Request<Incoming>,
+    ) -> Result<(), ProxyError> {
+        let keep_trailers = hop::accepts_trailers(req.headers());
+        let version = req.version();
+        let headers = req.headers_mut();
+        hop::remove_hop_by_hop_headers(headers);
+        if keep_trailers {
+            hop::restore_te_trailers(headers);
+            // RFC 9110 §10.1.4: over HTTP/1.1, TE must be listed as a connection option.
+            headers.append(CONNECTION, HeaderValue::from_static("te"));
+        }
+        if let Some(upgrade) = &ctx.upgrade {
+            hop::restore_upgrade(headers, upgrade.clone());
+        }
+        // HTTP/2 may split `Cookie` over several fields; an HTTP/1.1 upstream must get one
+        // (RFC 9113 §8.2.3, RFC 6265 §5.4).
+        headers::cookie_lines::merge_cookie_lines(headers);
+        let trusted = forwarded::is_trusted_proxy(ctx.peer.ip(), &self.config.trusted_proxies);
+        let host = ctx.host_str();
+        forwarded::add_forwarding_headers(
+            headers,
+            &Hop {
+                peer: ctx.peer.ip(),
+                proto: "http",
+                host,
+                trusted,
+            },
+        );
+        forwarded::append_via(headers, version, VIA_PSEUDONYM);
+        ctx.remember_public_origin(headers, self.config.public_host.as_deref());
+
+        let upstream = &self.config.upstream;
+        let host_value = match (&ctx.host, self.config.preserve_host) {
+            (Some(host), true) => host.clone(),
+            _ => HeaderValue::from_str(upstream.authority.as_str())
+                .map_err(|_| ProxyError::BadRequest("invalid upstream authority"))?,
+        };
+        headers.insert(HOST, host_value);
+
+        let path = req
+            .uri()
+            .path_and_query()
+            .cloned()
+            .unwrap_or_else(|| PathAndQuery::from_static("/"));
+        *req.uri_mut() = Uri::builder()
+            .scheme(upstream.scheme.as_str())
+            .authority(upstream.authority.clone())
+            .path_and_query(path)
+            .build()
+            .map_err(|_| ProxyError::BadRequest("the request target cannot be forwarded"))?;
+        // The pooled client speaks HTTP/1.1 upstream; an HTTP/2 request would be refused by it.
+        *req.version_mut() = Version::HTTP_11;
+        Ok(())
+    }
+
+    /// Sends the request through the pooled client, bounded by `timeouts.upstream_headers`.
+    async fn forward(
+        &self,
+        ctx: &mut Ctx,
+        req: Request<Incoming>,
+    ) -> Result<Response<Incoming>, ProxyError> {
+        let started = Instant::now();
+        let sent = tokio::time::timeout(
+            self.config.timeouts.upstream_headers,
+            self.client.request(req),
+        )
+        .await;
+        ctx.upstream_latency = Some(started.elapsed());
+        match sent {
+            Ok(Ok(res)) => Ok(res),
+            Ok(Err(error)) => Err(ProxyError::from_client(error)),
+            Err(_elapsed) => Err(ProxyError::UpstreamTimeout),
+        }
+    }
+
+    /// Turns the upstream's response into the visitor's: hop-by-hop fields out, `Via`, the
+    /// request id, and redirects and cookie domains moved to the public host.
+    fn response_filter(&self, ctx: &Ctx, res: &mut Response<Incoming>) {
+        let upgrade = (res.status() == StatusCode::SWITCHING_PROTOCOLS)
+            .then(|| hop::requested_upgrade(res.headers()))
+            .flatten();
+        let version = res.version();
+        let headers = res.headers_mut();
+        hop::remove_hop_by_hop_headers(headers);
+        if let Some(upgrade) = upgrade {
+            hop::restore_upgrade(headers, upgrade);
+        }
+        forwarded::append_via(headers, version, VIA_PSEUDONYM);
+        headers.insert(X_REQUEST_ID.clone(), ctx.request_id.clone());
+        self.rewrite_public_host(ctx, headers);
+    }
+
+    fn rewrite_public_host(&self, ctx: &Ctx, headers: &mut http::HeaderMap) {
+        if !rewrite::needs_rewrite(headers) {
+            return;
+        }
+        let built;
+        let rewrite = match &self.rewrite {
+            Some(rewrite) => rewrite,
+            None => match ctx.public_host_str() {
+                Some(public)
+                    if !public.eq_ignore_ascii_case(self.config.upstream.authority.as_str()) =>
+                {
+                    built = host_rewrite(&self.config, public);
+                    &built
+                }
+                _ => return,
+            },
+        };
+        rewrite::rewrite_headers(headers, rewrite, ctx.public_scheme);
+    }
+}
+
+fn host_rewrite(config: &ProxyConfig, public_host: &str) -> HostRewrite {
+    let upstream = &config.upstream;
+    HostRewrite::new(
+        upstream.scheme.as_str(),
+        &upstream.host,
+        upstream.port,
+        public_host,
+    )
+}

@@ -1,0 +1,127 @@
+//! Applies the public-host rewrite rules of [`super::headers::rewrite`] to a response's headers:
+//! `Location`, `Content-Location` and every `Set-Cookie` line, keeping the lines' order.
+
+use http::header::{HeaderMap, HeaderName, CONTENT_LOCATION, LOCATION, SET_COOKIE};
+
+use super::headers::rewrite::HostRewrite;
+
+/// Cheap pre-check, so the rewrite is only prepared for responses that could need it.
+pub fn needs_rewrite(headers: &HeaderMap) -> bool {
+    headers.contains_key(LOCATION)
+        || headers.contains_key(CONTENT_LOCATION)
+        || headers.contains_key(SET_COOKIE)
+}
+
+pub fn rewrite_headers(headers: &mut HeaderMap, rewrite: &HostRewrite, public_scheme: &str) {
+    for name in [LOCATION, CONTENT_LOCATION] {
+        rewrite_location(headers, name, rewrite, public_scheme);
+    }
+    rewrite_cookie_domains(headers, rewrite);
+}
+
+fn rewrite_location(
+    headers: &mut HeaderMap,
+    name: HeaderName,
+    rewrite: &HostRewrite,
+    public_scheme: &str,
+) {
+    let rewritten = headers
+        .get(&name)
+        .and_then(|value| rewrite.rewrite_location(value, public_scheme));
+    if let Some(value) = rewritten {
+        headers.insert(name, value);
+    }
+}
+
+/// Rewrites the `Domain` of every `Set-Cookie` line that names the upstream. Lines are never
+/// folded (commas live inside `Expires`); untouched lines keep their exact bytes.
+fn rewrite_cookie_domains(headers: &mut HeaderMap, rewrite: &HostRewrite) {
+    let mut rewritten: Option<Vec<_>> = None;
+    for (i, line) in headers.get_all(SET_COOKIE).iter().enumerate() {
+        match (rewrite.rewrite_cookie_domain(line), rewritten.as_mut()) {
+            (Some(new), Some(lines)) => lines.push(new),
+            (Some(new), None) => {
+                let mut lines: Vec<_> = headers
+                    .get_all(SET_COOKIE)
+                    .iter()
+                    .take(i)
+                    .cloned()
+                    .collect();
+                lines.push(new);
+                rewritten = Some(lines);
+            }
+            (None, Some(lines)) => lines.push(line.clone()),
+            (None, None) => {}
+        }
+    }
+    if let Some(lines) = rewritten {
+        headers.remove(SET_COOKIE);
+        for line in lines {
+            headers.append(SET_COOKIE, line);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use http::HeaderValue;
+
+    fn rewrite() -> HostRewrite {
+        HostRewrite::new("https", "portal.example.org", None, "data.city.fr")
+    }
+
+    #[test]
+    fn rewrites_only_the_cookie_lines_that_name_the_upstream_and_keeps_order() {
+        let mut headers = HeaderMap::new();
+        for line in [
+            "a=1; Path=/",
+            "b=2; Domain=portal.example.org; Path=/",
+            "c=3; Expires=Wed, 21 Oct 2037 07:28:00 GMT",
+        ] {
+            headers.append(SET_COOKIE, HeaderValue::from_static(line));
+        }
+        rewrite_headers(&mut headers, &rewrite(), "https");
+        let lines: Vec<_> = headers.get_all(SET_COOKIE).iter().collect();
+        assert_eq!(
+            lines,
+            [
+                "a=1; Path=/",
+                "b=2; Domain=data.city.fr; Path=/",
+                "c=3; Expires=Wed, 21 Oct 2037 07:28:00 GMT"
+            ]
+        );
+    }
+
+    #[test]
+    fn rewrites_location_and_content_location() {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            LOCATION,
+            HeaderValue::from_static("https://portal.example.org/login?next=/"),
+        );
+        headers.insert(
+            CONTENT_LOCATION,
+            HeaderValue::from_static("https://portal.example.org/a"),
+        );
+        rewrite_headers(&mut headers, &rewrite(), "https");
+        assert_eq!(headers[LOCATION], "https://data.city.fr/login?next=/");
+        assert_eq!(headers[CONTENT_LOCATION], "https://data.city.fr/a");
+    }
+
+    #[test]
+    fn leaves_other_hosts_alone() {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            LOCATION,
+            HeaderValue::from_static("https://elsewhere.example/"),
+        );
+        headers.append(
+            SET_COOKIE,
+            HeaderValue::from_static("a=1; Domain=elsewhere.example"),
+        );
+        rewrite_headers(&mut headers, &rewrite(), "https");
+        assert_eq!(headers[LOCATION], "https://elsewhere.example/");
+        assert_eq!(headers[SET_COOKIE], "a=1; Domain=elsewhere.example");
+    }
+}

@@ -1,0 +1,148 @@
+//! The listener: accepts connections, serves HTTP/1.1 and HTTP/2 (prior knowledge, h2c) on the
+//! same port, and shuts down gracefully: on the stop signal it stops accepting, lets in-flight
+//! requests finish, and closes what is left when the grace period runs out.
+
+use std::future::Future;
+use std::io;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use hyper::service::service_fn;
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::server::conn::auto;
+use hyper_util::server::graceful::GracefulShutdown;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+use tracing::{debug, info, info_span, warn, Instrument};
+
+use super::Proxy;
+use crate::config::Config;
+use crate::privacy::truncate_ip;
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("cannot listen on {addr}: {source}")]
+    Bind { addr: SocketAddr, source: io::Error },
+    #[error("cannot set up the upstream client: {0}")]
+    Client(String),
+}
+
+/// A server accepting connections in the background.
+pub struct RunningServer {
+    local_addr: SocketAddr,
+    stop: watch::Sender<bool>,
+    task: JoinHandle<()>,
+}
+
+impl RunningServer {
+    /// The address actually bound (useful with port 0).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    /// Asks for a graceful shutdown; [`RunningServer::wait`] returns once it is done.
+    pub fn shutdown(&self) {
+        self.stop.send_replace(true);
+    }
+
+    pub async fn wait(self) {
+        if let Err(error) = self.task.await {
+            warn!(%error, "server task ended abnormally");
+        }
+    }
+}
+
+/// Binds the listener and starts serving in the background.
+pub async fn start(config: Config) -> Result<RunningServer, StartError> {
+    let addr = config.proxy.listen;
+    let listener = TcpListener::bind(addr)
+        .await
+        .map_err(|source| StartError::Bind { addr, source })?;
+    let local_addr = listener
+        .local_addr()
+        .map_err(|source| StartError::Bind { addr, source })?;
+    let grace = config.proxy.grace_period;
+    let builder = build_connection_builder(&config);
+    let proxy = Arc::new(Proxy::new(config.proxy).map_err(StartError::Client)?);
+    let (stop, stopped) = watch::channel(false);
+    let task = tokio::spawn(accept_loop(listener, proxy, builder, stopped, grace));
+    Ok(RunningServer {
+        local_addr,
+        stop,
+        task,
+    })
+}
+
+/// Runs until `signal` completes, then shuts down gracefully.
+pub async fn serve(config: Config, signal: impl Future<Output = ()>) -> Result<(), StartError> {
+    let upstream = config.proxy.upstream.authority.to_string();
+    let scheme = config.proxy.upstream.scheme.as_str();
+    let server = start(config).await?;
+    info!(listen = %server.local_addr(), upstream = %format_args!("{scheme}://{upstream}"), "consentry is serving");
+    signal.await;
+    info!("shutdown requested: finishing in-flight requests");
+    server.shutdown();
+    server.wait().await;
+    info!("stopped");
+    Ok(())
+}
+
+fn build_connection_builder(config: &Config) -> auto::Builder<TokioExecutor> {
+    let mut builder = auto::Builder::new(TokioExecutor::new());
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(config.proxy.timeouts.client_headers);
+    builder.http2().timer(TokioTimer::new());
+    builder
+}
+
+async fn accept_loop(
+    listener: TcpListener,
+    proxy: Arc<Proxy>,
+    builder: auto::Builder<TokioExecutor>,
+    mut stopped: watch::Receiver<bool>,
+    grace: Duration,
+) {
+    let graceful = GracefulShutdown::new();
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((tcp, peer)) => {
+                    if let Err(error) = tcp.set_nodelay(true) {
+                        debug!(%error, "cannot set TCP_NODELAY");
+                    }
+                    let proxy = proxy.clone();
+                    let service = service_fn(move |req| proxy.clone().handle(peer, req));
+                    let conn = builder
+                        .serve_connection_with_upgrades(TokioIo::new(tcp), service)
+                        .into_owned();
+                    let conn = graceful.watch(conn);
+                    let span = info_span!("conn", client = %truncate_ip(peer.ip()));
+                    tokio::spawn(
+                        async move {
+                            if let Err(error) = conn.await {
+                                debug!(%error, "connection closed with an error");
+                            }
+                        }
+                        .instrument(span),
+                    );
+                }
+                // Running out of file descriptors must not kill the server: wait and go on.
+                Err(error) => {
+                    warn!(%error, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+            },
+            _ = async { stopped.wait_for(|stop| *stop).await.map(|_| ()) } => break,
+        }
+    }
+    drop(listener);
+    tokio::select! {
+        _ = graceful.shutdown() => debug!("all connections closed"),
+        _ = tokio::time::sleep(grace) => warn!(grace_secs = grace.as_secs(), "grace period elapsed: closing the remaining connections"),
+    }
+}
