@@ -61,3 +61,32 @@ async fn the_grace_period_bounds_the_wait() {
         .expect("shutdown ignored the grace period");
     assert!(started.elapsed() < Duration::from_secs(2));
 }
+
+/// `timeouts.client_headers`: a client that opens a connection and never sends a request head
+/// is disconnected, so idle or slow-loris connections cannot pile up.
+#[tokio::test]
+async fn closes_a_connection_that_sends_no_request_head_in_time() {
+    use tokio::io::AsyncReadExt;
+    let upstream = start_ok_upstream().await;
+    let proxy = start_proxy(
+        &upstream.url(),
+        "[proxy.timeouts]\nclient_headers = \"300ms\"",
+    )
+    .await;
+    let mut tcp = tokio::net::TcpStream::connect(proxy.local_addr())
+        .await
+        .unwrap();
+    tokio::io::AsyncWriteExt::write_all(&mut tcp, b"GET / HTTP/1.1\r\nHost: a\r\n")
+        .await
+        .unwrap();
+    let mut buf = Vec::new();
+    // The read ends (with EOF or a reset) only when the proxy closes the connection.
+    let _closed = tokio::time::timeout(Duration::from_secs(5), tcp.read_to_end(&mut buf))
+        .await
+        .expect("the connection was not closed by client_headers");
+    let text = String::from_utf8_lossy(&buf);
+    assert!(
+        text.is_empty() || text.starts_with("HTTP/1.1 408"),
+        "{text}"
+    );
+}
