@@ -36,6 +36,16 @@ pub enum Command {
     /// Validate a configuration file and list every problem, one per line.
     #[command(after_help = "Example:\n  consentry check --config config/opendatasoft.toml")]
     Check(CheckArgs),
+    /// Show what consentry would do with some Set-Cookie lines for a given request.
+    #[command(
+        after_help = "Example:\n  consentry explain --config config/opendatasoft.toml \\\n    --cookie 'cookies_preferences={\"statistics\":false}' --header 'Sec-GPC: 1' \\\n    --set-cookie '_ga=GA1.1.42.1700000000; Max-Age=63072000; Path=/' \\\n    --set-cookie 'sessionid=abc; HttpOnly; Path=/'"
+    )]
+    Explain(ExplainArgs),
+    /// Run an embedded demo portal with consentry in front of it.
+    #[command(
+        after_help = "Example:\n  consentry demo            # then open the printed URL\n  consentry demo --once     # a scripted visit, then exit"
+    )]
+    Demo(DemoArgs),
 }
 
 #[derive(Debug, Args)]
@@ -49,6 +59,38 @@ pub struct ServeArgs {
     /// Forward to this URL instead of the file's `proxy.upstream`.
     #[arg(long, value_name = "URL")]
     pub upstream: Option<String>,
+    /// Replace the file's `policy.mode`: `enforce` acts, `report-only` only records.
+    #[arg(long, value_name = "MODE", value_parser = ["enforce", "report-only"])]
+    pub mode: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// The TOML configuration file.
+    #[arg(long, short = 'c', value_name = "FILE")]
+    pub config: PathBuf,
+    /// The request's `Cookie` header value, e.g. 'cookies_preferences=…; sessionid=…'.
+    #[arg(long, value_name = "HEADER VALUE")]
+    pub cookie: Option<String>,
+    /// Another request header, e.g. 'Sec-GPC: 1' (repeatable).
+    #[arg(long, value_name = "NAME: VALUE")]
+    pub header: Vec<String>,
+    /// A `Set-Cookie` line to judge (repeatable, at least one).
+    #[arg(long = "set-cookie", value_name = "LINE", required = true)]
+    pub set_cookie: Vec<String>,
+    /// Print the stable JSON form (documented in docs/explain.md).
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Where the proxy in front of the demo portal listens.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
+    pub listen: String,
+    /// Run a scripted visit (no choice, refuse, accept), print what passed, and exit.
+    #[arg(long)]
+    pub once: bool,
 }
 
 #[derive(Debug, Args)]

@@ -2,7 +2,7 @@
 
 use std::process::ExitCode;
 
-use crate::cli::{CheckArgs, Cli, Command, ServeArgs};
+use crate::cli::{CheckArgs, Cli, Command, ExplainArgs, ServeArgs};
 use crate::config::{Config, Overrides};
 use crate::{proxy, telemetry};
 
@@ -14,6 +14,8 @@ pub fn run(cli: Cli) -> ExitCode {
             serve(args)
         }
         Command::Check(args) => check(args),
+        Command::Explain(args) => explain(args),
+        Command::Demo(args) => crate::demo::run(args, cli.log_format),
     }
 }
 
@@ -21,6 +23,7 @@ fn serve(args: ServeArgs) -> ExitCode {
     let overrides = Overrides {
         listen: args.listen,
         upstream: args.upstream,
+        mode: args.mode.as_deref().and_then(crate::policy::Mode::parse),
     };
     let config = match Config::load(&args.config, &overrides) {
         Ok(config) => config,
@@ -47,8 +50,20 @@ fn serve(args: ServeArgs) -> ExitCode {
 
 fn check(args: CheckArgs) -> ExitCode {
     match Config::load(&args.config, &Overrides::default()) {
-        Ok(_) => {
-            println!("{}: ok", args.config.display());
+        Ok(config) => {
+            match &config.enforcement {
+                Some(rules) => println!(
+                    "{}: ok ({} categories, {} cookie declarations, {} consent sources)",
+                    args.config.display(),
+                    rules.registry.categories().len(),
+                    rules.registry.declarations().len(),
+                    rules.consent.sources.len()
+                ),
+                None => println!(
+                    "{}: ok (no [[cookie]] declared: cookies would be forwarded unchecked)",
+                    args.config.display()
+                ),
+            }
             ExitCode::SUCCESS
         }
         Err(errors) => {
@@ -58,8 +73,40 @@ fn check(args: CheckArgs) -> ExitCode {
     }
 }
 
+fn explain(args: ExplainArgs) -> ExitCode {
+    let config = match Config::load(&args.config, &Overrides::default()) {
+        Ok(config) => config,
+        Err(errors) => {
+            eprintln!("{errors}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let Some(rules) = config.enforcement else {
+        eprintln!(
+            "{}: no [[cookie]] declared, so there is nothing to explain",
+            args.config.display()
+        );
+        return ExitCode::FAILURE;
+    };
+    let headers = match crate::explain::build_request_headers(args.cookie.as_deref(), &args.header)
+    {
+        Ok(headers) => headers,
+        Err(message) => {
+            eprintln!("{message}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let explanation = crate::explain::explain(&rules, &headers, &args.set_cookie);
+    if args.json {
+        println!("{explanation:#}");
+    } else {
+        print!("{}", crate::explain::render_text(&explanation));
+    }
+    ExitCode::SUCCESS
+}
+
 /// Completes on SIGINT or SIGTERM (systemd and container runtimes stop services with SIGTERM).
-async fn shutdown_signal() {
+pub async fn shutdown_signal() {
     let interrupt = tokio::signal::ctrl_c();
     #[cfg(unix)]
     {

@@ -5,9 +5,15 @@
 #![forbid(unsafe_code)]
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
+pub mod audit;
 pub mod cli;
 pub mod commands;
 pub mod config;
+pub mod consent;
+pub mod demo;
+pub mod explain;
+pub mod policy;
 pub mod privacy;
 pub mod proxy;
+pub mod registry;
 pub mod telemetry;

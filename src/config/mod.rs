@@ -3,9 +3,11 @@
 //! fails at start with one line per problem naming the file, the line and the field; nothing is
 //! checked per request.
 
+mod consent;
 mod duration;
 mod error;
 mod raw;
+mod registry;
 mod upstream;
 
 use std::net::SocketAddr;
@@ -18,6 +20,9 @@ pub use duration::parse_duration;
 pub use error::{ConfigError, ConfigErrors};
 pub use upstream::{Scheme, Upstream};
 
+use crate::consent::ConsentConfig;
+use crate::policy::Policy;
+use crate::registry::Registry;
 use raw::{RawConfig, RawProxy, Text};
 
 /// Where consentry listens unless told otherwise: loopback, so a fresh install exposes nothing.
@@ -29,9 +34,19 @@ pub const DEFAULT_CLIENT_HEADERS_TIMEOUT: Duration = Duration::from_secs(30);
 pub const DEFAULT_GRACE_PERIOD: Duration = Duration::from_secs(30);
 
 /// The validated runtime configuration.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Config {
     pub proxy: ProxyConfig,
+    /// The cookie rules; `None` when the file declares no cookie at all (a plain proxy).
+    pub enforcement: Option<Enforcement>,
+}
+
+/// What cookie enforcement needs: the registry, where consent is read, and what to do.
+#[derive(Debug)]
+pub struct Enforcement {
+    pub registry: Registry,
+    pub consent: ConsentConfig,
+    pub policy: Policy,
 }
 
 #[derive(Debug, Clone)]
@@ -68,6 +83,8 @@ pub struct Timeouts {
 pub struct Overrides {
     pub listen: Option<String>,
     pub upstream: Option<String>,
+    /// `--mode`: replaces `policy.mode`.
+    pub mode: Option<crate::policy::Mode>,
 }
 
 impl Config {
@@ -104,6 +121,15 @@ impl Source<'_> {
         ConfigError::new(self.file, Some(field.to_owned()), message)
             .at(self.text, text.map(|t| t.span()))
     }
+
+    fn error_at(
+        &self,
+        field: &str,
+        span: Option<std::ops::Range<usize>>,
+        message: impl Into<String>,
+    ) -> ConfigError {
+        ConfigError::new(self.file, Some(field.to_owned()), message).at(self.text, span)
+    }
 }
 
 fn parse_raw(text: &str, file: &str) -> Result<RawConfig, ConfigError> {
@@ -138,12 +164,52 @@ fn validate(
 ) -> Result<Config, ConfigErrors> {
     let mut errors = Vec::new();
     let proxy_span = raw.proxy.as_ref().map(|p| p.span());
-    let proxy = raw.proxy.map(|p| p.into_inner()).unwrap_or_default();
-    let proxy = validate_proxy(proxy, proxy_span, source, overrides, &mut errors);
+    let raw_proxy = raw.proxy.map(|p| p.into_inner()).unwrap_or_default();
+    let proxy = validate_proxy(raw_proxy, proxy_span, source, overrides, &mut errors);
+    let mut enforcement = validate_enforcement(
+        &raw.category,
+        &raw.cookie,
+        &raw.consent,
+        &raw.policy,
+        source,
+        &mut errors,
+    );
+    if let (Some(rules), Some(mode)) = (enforcement.as_mut(), overrides.mode) {
+        rules.policy.mode = mode;
+    }
     match proxy {
-        Some(proxy) if errors.is_empty() => Ok(Config { proxy }),
+        Some(proxy) if errors.is_empty() => Ok(Config { proxy, enforcement }),
         _ => Err(ConfigErrors(errors)),
     }
+}
+
+/// The registry, consent sources and policy; absent when no cookie is declared.
+fn validate_enforcement(
+    categories: &[toml::Spanned<raw::RawCategory>],
+    cookies: &[toml::Spanned<raw::RawCookie>],
+    consent: &raw::RawConsent,
+    policy: &raw::RawPolicy,
+    source: &Source<'_>,
+    errors: &mut Vec<ConfigError>,
+) -> Option<Enforcement> {
+    if categories.is_empty() && cookies.is_empty() {
+        if !consent.source.is_empty() {
+            errors.push(source.error_at(
+                "consent.source",
+                consent.source.first().map(|s| s.span()),
+                "consent sources need a registry: declare [[category]] and [[cookie]] tables",
+            ));
+        }
+        return None;
+    }
+    let validated = registry::validate_registry(categories, cookies, source, errors)?;
+    let consent = consent::validate_consent(consent, &validated.registry, source, errors);
+    let policy = consent::validate_policy(policy, &validated.category_modes, source, errors);
+    Some(Enforcement {
+        registry: validated.registry,
+        consent,
+        policy,
+    })
 }
 
 fn validate_proxy(

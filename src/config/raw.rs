@@ -12,6 +12,14 @@ pub type Text = Spanned<String>;
 #[serde(deny_unknown_fields)]
 pub struct RawConfig {
     pub proxy: Option<Spanned<RawProxy>>,
+    #[serde(default)]
+    pub category: Vec<Spanned<RawCategory>>,
+    #[serde(default)]
+    pub cookie: Vec<Spanned<RawCookie>>,
+    #[serde(default)]
+    pub consent: RawConsent,
+    #[serde(default)]
+    pub policy: RawPolicy,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -37,4 +45,105 @@ pub struct RawTimeouts {
     pub upstream_headers: Option<Text>,
     pub idle: Option<Text>,
     pub client_headers: Option<Text>,
+}
+
+/// Text in French and English (labels, purposes).
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawText {
+    #[serde(default)]
+    pub fr: String,
+    #[serde(default)]
+    pub en: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCategory {
+    pub id: Text,
+    #[serde(default)]
+    pub label: RawText,
+    /// Absent means true: a category is exempt only when the file says so.
+    pub needs_consent: Option<bool>,
+    pub mode: Option<Text>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCookie {
+    pub name: Option<Text>,
+    pub prefix: Option<Text>,
+    pub glob: Option<Text>,
+    pub regex: Option<Text>,
+    #[serde(default)]
+    pub provider: String,
+    #[serde(default)]
+    pub service: String,
+    pub category: Text,
+    #[serde(default)]
+    pub purpose: RawText,
+    pub max_lifetime: Text,
+    pub domain: Option<Text>,
+    pub secure: Option<bool>,
+    pub http_only: Option<bool>,
+    pub same_site: Option<Text>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawConsent {
+    #[serde(default)]
+    pub source: Vec<Spanned<RawSource>>,
+    #[serde(default)]
+    pub gpc: RawGpc,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSource {
+    pub format: Text,
+    pub cookie: Text,
+    /// The format's keys, each mapped to one registry category or several.
+    #[serde(default)]
+    pub keys: std::collections::BTreeMap<String, OneOrMany>,
+}
+
+/// Plain strings: toml's spans do not survive serde's untagged buffering, so errors about these
+/// point at the enclosing `[[consent.source]]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum OneOrMany {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl OneOrMany {
+    pub fn iter(&self) -> impl Iterator<Item = &String> {
+        match self {
+            OneOrMany::One(one) => std::slice::from_ref(one).iter(),
+            OneOrMany::Many(many) => many.iter(),
+        }
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawGpc {
+    #[serde(default)]
+    pub deny: Vec<Text>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPolicy {
+    pub mode: Option<Text>,
+    #[serde(default)]
+    pub kinds: std::collections::BTreeMap<String, Spanned<RawKindPolicy>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawKindPolicy {
+    pub action: Option<Text>,
+    pub mode: Option<Text>,
 }

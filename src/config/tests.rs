@@ -128,6 +128,7 @@ fn command_line_overrides_replace_the_file_values() {
     let overrides = Overrides {
         listen: Some("127.0.0.1:0".into()),
         upstream: Some("http://127.0.0.1:9".into()),
+        mode: None,
     };
     let config = Config::from_toml(
         "[proxy]\nupstream = \"https://portal.example.org\"\n",

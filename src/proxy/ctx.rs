@@ -8,6 +8,7 @@ use http::{Method, Request, Uri, Version};
 
 use super::error::ProxyError;
 use super::headers::forwarded::{X_FORWARDED_HOST, X_FORWARDED_PROTO};
+use crate::consent::Consent;
 
 pub struct Ctx {
     pub peer: SocketAddr,
@@ -24,6 +25,8 @@ pub struct Ctx {
     pub public_scheme: &'static str,
     /// The host the visitor uses, when no `public_host` is configured.
     pub public_host: Option<HeaderValue>,
+    /// The visitor's consent, read in `request_filter` (none when nothing is enforced).
+    pub consent: Consent,
     pub upstream_latency: Option<Duration>,
     pub error: Option<ProxyError>,
 }
@@ -46,6 +49,7 @@ impl Ctx {
             upgrade: None,
             public_scheme: "http",
             public_host: None,
+            consent: Consent::NONE,
             upstream_latency: None,
             error: None,
         }

@@ -9,11 +9,13 @@
 pub mod body;
 mod client;
 mod ctx;
+mod enforce;
 pub mod error;
 pub mod headers;
 mod log;
 mod rewrite;
 pub mod server;
+mod set_cookie_lines;
 mod tunnel;
 
 use std::convert::Infallible;
@@ -26,10 +28,12 @@ use http::uri::{PathAndQuery, Uri};
 use http::{Method, Request, Response, StatusCode, Version};
 use hyper::body::Incoming;
 
-use crate::config::ProxyConfig;
+use crate::audit::ViolationSink;
+use crate::config::{Enforcement, ProxyConfig};
 use body::{streamed, ProxyBody};
 use client::{build_client, UpstreamClient};
 use ctx::Ctx;
+use enforce::Enforcer;
 use error::ProxyError;
 use headers::forwarded::{self, Hop, X_REQUEST_ID};
 use headers::hop;
@@ -44,10 +48,16 @@ pub struct Proxy {
     client: UpstreamClient,
     /// Built once when `public_host` is configured; otherwise per response from the visitor's host.
     rewrite: Option<HostRewrite>,
+    /// The cookie rules, when the configuration declares any.
+    enforcer: Option<Enforcer>,
 }
 
 impl Proxy {
-    pub fn new(config: ProxyConfig) -> Result<Self, String> {
+    pub fn new(
+        config: ProxyConfig,
+        enforcement: Option<Enforcement>,
+        sink: Arc<dyn ViolationSink>,
+    ) -> Result<Self, String> {
         let client = build_client(&config)?;
         let rewrite = config
             .public_host
@@ -57,6 +67,7 @@ impl Proxy {
             config,
             client,
             rewrite,
+            enforcer: enforcement.map(|rules| Enforcer { rules, sink }),
         })
     }
 
@@ -109,6 +120,9 @@ impl Proxy {
             ));
         }
         ctx.upgrade = hop::requested_upgrade(req.headers());
+        if let Some(enforcer) = &self.enforcer {
+            ctx.consent = enforcer.read_consent(req.headers());
+        }
         Ok(())
     }
 
@@ -193,12 +207,14 @@ impl Proxy {
     }
 
     /// Turns the upstream's response into the visitor's: hop-by-hop fields out, `Via`, the
-    /// request id, and redirects and cookie domains moved to the public host.
+    /// request id, every `Set-Cookie` judged, and redirects and cookie domains moved to the
+    /// public host (after judging, so verdicts see the upstream's own lines).
     fn response_filter(&self, ctx: &Ctx, res: &mut Response<Incoming>) {
         let upgrade = (res.status() == StatusCode::SWITCHING_PROTOCOLS)
             .then(|| hop::requested_upgrade(res.headers()))
             .flatten();
         let version = res.version();
+        let status = res.status().as_u16();
         let headers = res.headers_mut();
         hop::remove_hop_by_hop_headers(headers);
         if let Some(upgrade) = upgrade {
@@ -206,6 +222,9 @@ impl Proxy {
         }
         forwarded::append_via(headers, version, VIA_PSEUDONYM);
         headers.insert(X_REQUEST_ID.clone(), ctx.request_id.clone());
+        if let Some(enforcer) = &self.enforcer {
+            enforcer.filter_set_cookies(ctx, status, headers);
+        }
         self.rewrite_public_host(ctx, headers);
     }
 

@@ -4,6 +4,7 @@
 use http::header::{HeaderMap, HeaderName, CONTENT_LOCATION, LOCATION, SET_COOKIE};
 
 use super::headers::rewrite::HostRewrite;
+use super::set_cookie_lines::{edit_set_cookie_lines, LineChange};
 
 /// Cheap pre-check, so the rewrite is only prepared for responses that could need it.
 pub fn needs_rewrite(headers: &HeaderMap) -> bool {
@@ -33,33 +34,13 @@ fn rewrite_location(
     }
 }
 
-/// Rewrites the `Domain` of every `Set-Cookie` line that names the upstream. Lines are never
-/// folded (commas live inside `Expires`); untouched lines keep their exact bytes.
+/// Rewrites the `Domain` of every `Set-Cookie` line that names the upstream. Untouched lines
+/// keep their exact bytes.
 fn rewrite_cookie_domains(headers: &mut HeaderMap, rewrite: &HostRewrite) {
-    let mut rewritten: Option<Vec<_>> = None;
-    for (i, line) in headers.get_all(SET_COOKIE).iter().enumerate() {
-        match (rewrite.rewrite_cookie_domain(line), rewritten.as_mut()) {
-            (Some(new), Some(lines)) => lines.push(new),
-            (Some(new), None) => {
-                let mut lines: Vec<_> = headers
-                    .get_all(SET_COOKIE)
-                    .iter()
-                    .take(i)
-                    .cloned()
-                    .collect();
-                lines.push(new);
-                rewritten = Some(lines);
-            }
-            (None, Some(lines)) => lines.push(line.clone()),
-            (None, None) => {}
-        }
-    }
-    if let Some(lines) = rewritten {
-        headers.remove(SET_COOKIE);
-        for line in lines {
-            headers.append(SET_COOKIE, line);
-        }
-    }
+    edit_set_cookie_lines(headers, |line| match rewrite.rewrite_cookie_domain(line) {
+        Some(new) => LineChange::Replace(new),
+        None => LineChange::Keep,
+    });
 }
 
 #[cfg(test)]

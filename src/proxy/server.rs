@@ -18,6 +18,7 @@ use tokio::task::JoinHandle;
 use tracing::{debug, info, info_span, warn, Instrument};
 
 use super::Proxy;
+use crate::audit::{TracingSink, ViolationSink};
 use crate::config::Config;
 use crate::privacy::truncate_ip;
 
@@ -55,8 +56,16 @@ impl RunningServer {
     }
 }
 
-/// Binds the listener and starts serving in the background.
+/// Binds the listener and starts serving in the background; violations become `tracing` events.
 pub async fn start(config: Config) -> Result<RunningServer, StartError> {
+    start_with_sink(config, Arc::new(TracingSink)).await
+}
+
+/// Same, sending every violation record to `sink`.
+pub async fn start_with_sink(
+    config: Config,
+    sink: Arc<dyn ViolationSink>,
+) -> Result<RunningServer, StartError> {
     let addr = config.proxy.listen;
     let listener = TcpListener::bind(addr)
         .await
@@ -66,7 +75,11 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
         .map_err(|source| StartError::Bind { addr, source })?;
     let grace = config.proxy.grace_period;
     let builder = build_connection_builder(&config);
-    let proxy = Arc::new(Proxy::new(config.proxy).map_err(StartError::Client)?);
+    if config.enforcement.is_none() {
+        warn!("no [[cookie]] declared: every cookie is forwarded unchecked");
+    }
+    let proxy = Proxy::new(config.proxy, config.enforcement, sink).map_err(StartError::Client)?;
+    let proxy = Arc::new(proxy);
     let (stop, stopped) = watch::channel(false);
     let task = tokio::spawn(accept_loop(listener, proxy, builder, stopped, grace));
     Ok(RunningServer {

@@ -235,3 +235,49 @@ pub fn generate_pki() -> TestPki {
         acceptor: tokio_rustls::TlsAcceptor::from(Arc::new(config)),
     }
 }
+
+/// A sink that keeps every violation record, so tests can count and inspect them.
+#[derive(Default)]
+pub struct CollectingSink(std::sync::Mutex<Vec<consentry::audit::ViolationRecord>>);
+
+impl consentry::audit::ViolationSink for CollectingSink {
+    fn record(&self, record: &consentry::audit::ViolationRecord) {
+        self.0.lock().expect("sink lock").push(record.clone());
+    }
+}
+
+impl CollectingSink {
+    pub fn records(&self) -> Vec<consentry::audit::ViolationRecord> {
+        self.0.lock().expect("sink lock").clone()
+    }
+
+    pub fn take(&self) -> Vec<consentry::audit::ViolationRecord> {
+        std::mem::take(&mut *self.0.lock().expect("sink lock"))
+    }
+}
+
+/// A proxy whose violations go to a [`CollectingSink`].
+pub async fn start_proxy_collecting(
+    upstream: &str,
+    config_lines: &str,
+) -> (RunningServer, Arc<CollectingSink>) {
+    let text =
+        format!("[proxy]\nlisten = \"127.0.0.1:0\"\nupstream = \"{upstream}\"\n{config_lines}\n");
+    let config = Config::from_toml(&text, "test.toml", Path::new("."), &Overrides::default())
+        .unwrap_or_else(|e| panic!("bad test config:\n{e}\n---\n{text}"));
+    let sink = Arc::new(CollectingSink::default());
+    let server = server::start_with_sink(config, sink.clone())
+        .await
+        .expect("start proxy");
+    (server, sink)
+}
+
+/// Every `Set-Cookie` line of a response, as text.
+pub fn set_cookies(response: &Response<Incoming>) -> Vec<String> {
+    response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+        .collect()
+}

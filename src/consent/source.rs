@@ -1,0 +1,123 @@
+//! Reading consent from the configured sources, in order of precedence, then applying GPC.
+
+use std::collections::HashMap;
+
+use http::header::HeaderMap;
+use tracing::debug;
+
+use super::format::{ConsentFormat, Reading};
+use super::{find_request_cookie, has_gpc, Consent, ConsentState, MAX_CONSENT_VALUE};
+use crate::registry::CategorySet;
+
+/// One `[[consent.source]]`: a cookie, its format, and the format's keys mapped to categories.
+#[derive(Debug)]
+pub struct ConsentSource {
+    pub format: Box<dyn ConsentFormat>,
+    pub cookie: String,
+    pub keys: HashMap<String, CategorySet>,
+}
+
+/// Every source, in order of precedence, and the categories `Sec-GPC: 1` denies.
+#[derive(Debug, Default)]
+pub struct ConsentConfig {
+    pub sources: Vec<ConsentSource>,
+    pub gpc_deny: CategorySet,
+}
+
+/// The names of the known formats, for configuration errors.
+pub const FORMATS: &[&str] = &["json"];
+
+/// Builds the adapter for `format = "…"`.
+pub fn make_format(name: &str) -> Option<Box<dyn ConsentFormat>> {
+    match name {
+        "json" => Some(Box::new(super::json::JsonFormat)),
+        _ => None,
+    }
+}
+
+impl ConsentConfig {
+    /// The consent a request carries. The first source whose cookie is present and readable
+    /// decides; an unreadable cookie is passed over (and flagged); GPC then withdraws its
+    /// categories. `needs_consent` is the registry's set of non-exempt categories.
+    pub fn read(&self, headers: &HeaderMap, needs_consent: CategorySet) -> Consent {
+        let mut consent = Consent::NONE;
+        for (index, source) in self.sources.iter().enumerate() {
+            let Some(value) = find_request_cookie(headers, &source.cookie) else {
+                continue;
+            };
+            match source.read(value) {
+                Ok(Some(granted)) => {
+                    consent.source = Some(index);
+                    consent.granted = granted;
+                    consent.state = state_of(granted, needs_consent);
+                    break;
+                }
+                Ok(None) => {
+                    consent.source = Some(index);
+                    break;
+                }
+                Err(reason) => {
+                    consent.unreadable = true;
+                    debug!(
+                        target: "consentry::consent",
+                        cookie = %source.cookie,
+                        format = source.format.name(),
+                        reason,
+                        "consent cookie not understood; treated as no choice"
+                    );
+                }
+            }
+        }
+        if has_gpc(headers) {
+            consent.gpc = true;
+            consent.gpc_denied = self.gpc_deny;
+            if consent.state != ConsentState::None {
+                consent.granted = consent.granted.difference(self.gpc_deny);
+                consent.state = state_of(consent.granted, needs_consent);
+            }
+        }
+        consent
+    }
+}
+
+impl ConsentSource {
+    /// `Ok(Some(granted))` for a choice, `Ok(None)` for "no choice yet", `Err` when unreadable.
+    fn read(&self, value: &str) -> Result<Option<CategorySet>, &'static str> {
+        if value.len() > MAX_CONSENT_VALUE {
+            return Err("value too long");
+        }
+        let mut granted = CategorySet::EMPTY;
+        let mut denied = CategorySet::EMPTY;
+        let reading = self
+            .format
+            .read(value, &mut |key, yes| {
+                if let Some(categories) = self.keys.get(key) {
+                    if yes {
+                        granted = granted.union(*categories);
+                    } else {
+                        denied = denied.union(*categories);
+                    }
+                }
+            })
+            .map_err(|e| e.0)?;
+        Ok(match reading {
+            // Fail closed when keys disagree about a category: a refusal wins.
+            Reading::Decided => Some(granted.difference(denied)),
+            Reading::Undecided => None,
+        })
+    }
+}
+
+fn state_of(granted: CategorySet, needs_consent: CategorySet) -> ConsentState {
+    let granted = granted.intersection(needs_consent);
+    if granted.is_superset(needs_consent) {
+        ConsentState::Given
+    } else if granted.is_empty() {
+        ConsentState::Refused
+    } else {
+        ConsentState::Partial
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,90 @@
+//! What the scripted visit must show for the demo to count as working: the promises consentry
+//! makes about the seed portal, checked against what really crossed the proxy.
+
+use super::exchange::Exchange;
+use super::portal::{CONSENT_COOKIE, GA_COOKIE, MATOMO_COOKIE, UNDECLARED_COOKIE};
+
+/// 13 months of the mean Gregorian month, as the registry's `"13mo"` counts them.
+const THIRTEEN_MONTHS_SECS: i64 = 13 * 2_629_746;
+/// What the portal asks for `_ga` (GA's two-year default).
+const GA_REQUESTED_SECS: i64 = 63_072_000;
+
+/// The requests of the scripted visit, in order.
+#[derive(Debug, Clone)]
+pub struct Visit {
+    pub no_choice: Exchange,
+    pub refuse: Exchange,
+    pub after_refusing: Exchange,
+    pub accept: Exchange,
+    pub after_accepting: Exchange,
+    pub log_in: Exchange,
+}
+
+/// One expectation and whether it held.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Check {
+    pub expectation: String,
+    pub holds: bool,
+}
+
+fn check(expectation: String, holds: bool) -> Check {
+    Check { expectation, holds }
+}
+
+fn expect_pass(phase: &str, exchange: &Exchange, name: &str) -> Check {
+    check(
+        format!("{phase}: {name} passes"),
+        exchange.find_passed(name).is_some(),
+    )
+}
+
+fn expect_drop(phase: &str, exchange: &Exchange, name: &str, kind: &str) -> Check {
+    check(
+        format!("{phase}: {name} is dropped as {kind}"),
+        exchange.was_dropped_as(name, kind),
+    )
+}
+
+/// Every expectation of the visit, in the order of the script.
+pub fn check_visit(visit: &Visit) -> Vec<Check> {
+    let (none, refused, accepted) = ("no choice", "after refusing", "after accepting");
+    let ga_capped = visit
+        .after_accepting
+        .find_passed(GA_COOKIE)
+        .is_some_and(|ga| {
+            ga.capped
+                && ga
+                    .max_age
+                    .is_some_and(|s| s > 0 && s < GA_REQUESTED_SECS && s <= THIRTEEN_MONTHS_SECS)
+        });
+    let matomo_untouched = visit
+        .after_accepting
+        .find_passed(MATOMO_COOKIE)
+        .is_some_and(|pk| !pk.capped);
+    vec![
+        expect_pass(none, &visit.no_choice, "csrftoken"),
+        expect_pass(none, &visit.no_choice, "django_language"),
+        expect_drop(none, &visit.no_choice, MATOMO_COOKIE, "no-consent"),
+        expect_drop(none, &visit.no_choice, GA_COOKIE, "no-consent"),
+        expect_drop(none, &visit.no_choice, UNDECLARED_COOKIE, "undeclared"),
+        expect_pass("refuse all", &visit.refuse, CONSENT_COOKIE),
+        expect_drop(refused, &visit.after_refusing, MATOMO_COOKIE, "refused"),
+        expect_drop(refused, &visit.after_refusing, GA_COOKIE, "refused"),
+        expect_pass("accept all", &visit.accept, CONSENT_COOKIE),
+        check(
+            format!("{accepted}: {MATOMO_COOKIE} passes unchanged"),
+            matomo_untouched,
+        ),
+        check(
+            format!("{accepted}: {GA_COOKIE} passes, capped to at most 13 months"),
+            ga_capped,
+        ),
+        expect_drop(
+            accepted,
+            &visit.after_accepting,
+            UNDECLARED_COOKIE,
+            "undeclared",
+        ),
+        expect_pass("log in", &visit.log_in, "sessionid"),
+    ]
+}

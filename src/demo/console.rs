@@ -1,0 +1,124 @@
+//! The demo's live view: every violation printed on standard output as one readable line while
+//! the visitor clicks around, and also sent on as the usual `tracing` event (stderr), so the demo
+//! shows both what a person watches and what an operator's log collector would get.
+
+use std::io::Write;
+
+use crate::audit::{TracingSink, ViolationRecord, ViolationSink};
+
+/// Prints each record as one line, then forwards it to [`TracingSink`].
+#[derive(Debug, Default)]
+pub struct ConsoleSink {
+    tracing: TracingSink,
+}
+
+impl ViolationSink for ConsoleSink {
+    fn record(&self, record: &ViolationRecord) {
+        let line = describe_violation(record);
+        // A closed stdout (`consentry demo | head`) must not take the proxy down.
+        let _ = writeln!(std::io::stdout().lock(), "{line}");
+        self.tracing.record(record);
+    }
+}
+
+/// One line: what was done, the cookie's name (never its value), why, and on which request.
+pub fn describe_violation(record: &ViolationRecord) -> String {
+    let side = if record.direction == "request" {
+        "  (sent by the browser)"
+    } else {
+        ""
+    };
+    format!(
+        "{:<10} {:<20} {:<18} {}  {} {}{side}",
+        describe_action(record),
+        record.cookie,
+        record.kind,
+        describe_reason(record),
+        record.method,
+        record.path,
+    )
+}
+
+/// The marker and verb: only an enforced action changed the response; anything else was logged.
+pub fn describe_action(record: &ViolationRecord) -> &'static str {
+    match (record.enforced, record.action) {
+        (true, "drop") => "✗ dropped",
+        (true, "cap") => "~ capped",
+        (true, "add") => "+ fixed",
+        _ => "· logged",
+    }
+}
+
+fn describe_reason(record: &ViolationRecord) -> String {
+    match record.kind {
+        "no-consent" | "refused" => {
+            let category = record.category.as_deref().unwrap_or("?");
+            let gpc = if record.gpc { ", Sec-GPC: 1" } else { "" };
+            format!("({category}; consent: {}{gpc})", record.consent_state)
+        }
+        "undeclared" => "(not in the cookie registry)".to_owned(),
+        _ => record
+            .detail
+            .clone()
+            .unwrap_or_else(|| format!("({})", record.category.as_deref().unwrap_or("-"))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(kind: &'static str, action: &'static str, enforced: bool) -> ViolationRecord {
+        ViolationRecord {
+            time: "2026-01-01T00:00:00.000Z".to_owned(),
+            request_id: "r1".to_owned(),
+            method: "GET".to_owned(),
+            host: "127.0.0.1".to_owned(),
+            path: "/".to_owned(),
+            status: 200,
+            direction: "response",
+            cookie: "_pk_id.1.a1b2".to_owned(),
+            cookie_domain: None,
+            cookie_path: Some("/".to_owned()),
+            kind,
+            declaration: Some("glob \"_pk_id.*\"".to_owned()),
+            category: Some("statistics".to_owned()),
+            consent_state: "none",
+            consent_source: None,
+            granted: Vec::new(),
+            gpc: false,
+            action,
+            mode: "enforce",
+            enforced,
+            detail: None,
+        }
+    }
+
+    #[test]
+    fn a_dropped_cookie_names_its_category_and_the_consent() {
+        let line = describe_violation(&record("no-consent", "drop", true));
+        assert!(line.starts_with("✗ dropped"), "{line}");
+        assert!(line.contains("_pk_id.1.a1b2"), "{line}");
+        assert!(line.contains("(statistics; consent: none)"), "{line}");
+        assert!(line.ends_with("GET /"), "{line}");
+    }
+
+    #[test]
+    fn a_capped_cookie_shows_the_lifetimes() {
+        let mut capped = record("lifetime-exceeded", "cap", true);
+        capped.detail = Some("declared at most 34186698 s, set for 63072000 s".to_owned());
+        let line = describe_violation(&capped);
+        assert!(line.starts_with("~ capped"), "{line}");
+        assert!(line.contains("set for 63072000 s"), "{line}");
+    }
+
+    /// Report-only, or a `log` action: nothing was changed, and the line must not claim it was.
+    #[test]
+    fn an_unenforced_violation_is_only_logged() {
+        assert_eq!(
+            describe_action(&record("refused", "drop", false)),
+            "· logged"
+        );
+        assert_eq!(describe_action(&record("refused", "log", true)), "· logged");
+    }
+}

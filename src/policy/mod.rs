@@ -1,0 +1,11 @@
+//! The decision core: pure functions from (registry, consent, `Set-Cookie` line, now) to a
+//! verdict. No I/O; the proxy and `consentry explain` both call it.
+
+pub mod cookie_date;
+mod edit;
+pub mod rules;
+pub mod set_cookie;
+pub mod verdict;
+
+pub use rules::{Action, Mode, Policy, ViolationKind, KINDS};
+pub use verdict::{judge_set_cookie, Detail, Judge, Missing, Outcome, Verdict, Violation};

@@ -1,0 +1,106 @@
+//! The cookie phases of the pipeline: consent is read in `request_filter`, and every
+//! `Set-Cookie` line is judged in `response_filter`; violations go to the sink with the request
+//! they happened on.
+
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use http::header::{HeaderMap, HeaderValue};
+
+use super::ctx::Ctx;
+use super::set_cookie_lines::{edit_set_cookie_lines, LineChange};
+use crate::audit::{describe_detail, format_time, ViolationRecord, ViolationSink};
+use crate::config::Enforcement;
+use crate::consent::Consent;
+use crate::policy::{judge_set_cookie, Judge, Outcome, Verdict, Violation};
+
+pub struct Enforcer {
+    pub rules: Enforcement,
+    pub sink: Arc<dyn ViolationSink>,
+}
+
+impl Enforcer {
+    pub fn read_consent(&self, headers: &HeaderMap) -> Consent {
+        self.rules
+            .consent
+            .read(headers, self.rules.registry.needs_consent())
+    }
+
+    /// Judges every `Set-Cookie` line, drops or rewrites those the verdict says, and records
+    /// each violation.
+    pub fn filter_set_cookies(&self, ctx: &Ctx, status: u16, headers: &mut HeaderMap) {
+        let now = SystemTime::now();
+        let judge = Judge {
+            registry: &self.rules.registry,
+            policy: &self.rules.policy,
+            consent: &ctx.consent,
+            now: now
+                .duration_since(UNIX_EPOCH)
+                .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+                .unwrap_or(0),
+        };
+        edit_set_cookie_lines(headers, |line| {
+            let verdict = judge_set_cookie(&judge, line.as_bytes());
+            for violation in verdict.violations.iter() {
+                let record = self.make_record(ctx, status, now, &verdict, violation);
+                self.sink.record(&record);
+            }
+            match verdict.outcome {
+                Outcome::Forward => LineChange::Keep,
+                Outcome::Drop => LineChange::Remove,
+                // The rewrite only cuts and appends ASCII, so the line stays a valid field value;
+                // should it not, dropping is the safe answer.
+                Outcome::Rewrite(text) => match HeaderValue::from_str(&text) {
+                    Ok(value) => LineChange::Replace(value),
+                    Err(_) => LineChange::Remove,
+                },
+            }
+        });
+    }
+
+    fn make_record(
+        &self,
+        ctx: &Ctx,
+        status: u16,
+        now: SystemTime,
+        verdict: &Verdict<'_, '_>,
+        violation: &Violation,
+    ) -> ViolationRecord {
+        let registry = &self.rules.registry;
+        let consent = &ctx.consent;
+        let cookie = verdict.cookie.as_ref();
+        ViolationRecord {
+            time: format_time(now),
+            request_id: ctx.request_id.to_str().unwrap_or("-").to_owned(),
+            method: ctx.method.as_str().to_owned(),
+            host: ctx.host_str().unwrap_or("-").to_owned(),
+            path: ctx.uri.path().to_owned(),
+            status,
+            direction: "response",
+            cookie: cookie.map(|c| c.name.to_owned()).unwrap_or_default(),
+            cookie_domain: cookie.and_then(|c| c.domain).map(str::to_owned),
+            cookie_path: cookie.and_then(|c| c.path).map(str::to_owned),
+            kind: violation.kind.as_str(),
+            declaration: verdict.declaration.map(|(_, d)| d.pattern.describe()),
+            category: verdict.category().map(|c| registry.category(c).id.clone()),
+            consent_state: consent.state.as_str(),
+            consent_source: consent.source.and_then(|i| {
+                self.rules
+                    .consent
+                    .sources
+                    .get(i)
+                    .map(|s| format!("{}:{}", s.format.name(), s.cookie))
+            }),
+            granted: consent
+                .granted
+                .iter()
+                .map(|c| registry.category(c).id.clone())
+                .collect(),
+            gpc: consent.gpc,
+            action: violation.action.as_str(),
+            mode: violation.mode.as_str(),
+            enforced: violation.is_enforced(),
+            detail: describe_detail(violation),
+        }
+    }
+}
