@@ -159,3 +159,115 @@ async fn serves_logs_without_secrets_and_stops_on_sigterm() {
         );
     }
 }
+
+#[test]
+fn check_lists_every_registry_problem_one_per_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_config(
+        &dir,
+        "[proxy]\nupstream = \"http://127.0.0.1:1\"\n\
+         [[category]]\nid = \"statistics\"\n\
+         [[cookie]]\nname = \"_ga\"\ncategory = \"analytics\"\nmax_lifetime = \"13mo\"\n\
+         [[cookie]]\nregex = \"(\"\ncategory = \"statistics\"\nmax_lifetime = \"13mo\"\n\
+         [[cookie]]\nprefix = \"\"\ncategory = \"statistics\"\nmax_lifetime = \"soon\"\n",
+    );
+    let output = Command::new(BIN)
+        .args(["check", "--config"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert_eq!(lines.len(), 3, "{stderr}");
+    assert!(
+        lines[0].contains(":7: cookie[0].category: unknown category `analytics`"),
+        "{stderr}"
+    );
+    assert!(
+        lines[1].contains("cookie[2].name: the pattern is empty"),
+        "{stderr}"
+    );
+    assert!(lines[2].contains("cookie[2].max_lifetime"), "{stderr}");
+}
+
+#[test]
+fn explain_shows_consent_declaration_verdict_and_forwarded_line() {
+    let output = Command::new(BIN)
+        .args([
+            "explain",
+            "--config",
+            "config/opendatasoft.toml",
+            "--cookie",
+            r#"cookies_preferences={"statistics":false}"#,
+            "--set-cookie",
+            "sessionid=abc; HttpOnly; Max-Age=31536000; Path=/",
+            "--set-cookie",
+            "_ga=GA1.1.1.1; Max-Age=63072000",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let text = String::from_utf8(output.stdout).unwrap();
+    assert!(
+        text.contains("consent:      refused (source: json:cookies_preferences"),
+        "{text}"
+    );
+    assert!(text.contains("statistics=false (statistics)"), "{text}");
+    assert!(
+        text.contains("declared:   name \"sessionid\" (Opendatasoft"),
+        "{text}"
+    );
+    assert!(
+        text.contains("violation:  lifetime-exceeded -> cap (enforce)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("forwarded:  sessionid=abc; HttpOnly; Path=/; Max-Age=1209600"),
+        "{text}"
+    );
+    assert!(
+        text.contains("violation:  undeclared -> drop (enforce)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("forwarded:  (nothing: the line is dropped)"),
+        "{text}"
+    );
+}
+
+#[test]
+fn explain_json_is_the_documented_shape() {
+    let output = Command::new(BIN)
+        .args([
+            "explain",
+            "--config",
+            "config/opendatasoft.toml",
+            "--header",
+            "Sec-GPC: 1",
+            "--set-cookie",
+            "csrftoken=x; Path=/",
+            "--set-cookie",
+            "nameless",
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(json["consent"]["state"], "none");
+    assert_eq!(json["consent"]["gpc"], true);
+    assert_eq!(json["consent"]["sources"][0]["status"], "absent");
+    let lines = json["lines"].as_array().unwrap();
+    assert_eq!(lines[0]["verdict"], "forward");
+    assert_eq!(lines[0]["output"], "csrftoken=x; Path=/");
+    assert_eq!(lines[0]["declaration"]["category"], "necessary");
+    assert_eq!(lines[1]["verdict"], "drop");
+    assert_eq!(lines[1]["cookie"], serde_json::Value::Null);
+    assert_eq!(lines[1]["violations"][0]["kind"], "malformed");
+    assert_eq!(lines[1]["output"], serde_json::Value::Null);
+}

@@ -346,3 +346,6 @@ fn parse_network(text: &str) -> Result<IpNet, String> {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod registry_tests;

@@ -28,6 +28,8 @@ pub struct Passed {
     pub max_age: Option<i64>,
     /// consentry shortened its lifetime.
     pub capped: bool,
+    /// consentry added a required attribute.
+    pub fixed: bool,
 }
 
 impl Exchange {
@@ -45,9 +47,8 @@ impl Exchange {
             .map(|ReceivedCookie { name, max_age }| Passed {
                 name: name.clone(),
                 max_age: *max_age,
-                capped: records
-                    .iter()
-                    .any(|r| r.cookie == *name && r.enforced && r.action == "cap"),
+                capped: was_rewritten(records, name, "cap"),
+                fixed: was_rewritten(records, name, "add"),
             })
             .collect();
         let dropped = records
@@ -57,7 +58,7 @@ impl Exchange {
             .collect();
         let logged = records
             .iter()
-            .filter(|r| !r.enforced || r.action == "log")
+            .filter(|r| !r.enforced)
             .map(|r| (r.cookie.clone(), r.kind))
             .collect();
         Exchange {
@@ -108,12 +109,24 @@ impl Exchange {
     }
 }
 
+/// Whether consentry carried out `action` on the line setting `name`.
+fn was_rewritten(records: &[ViolationRecord], name: &str, action: &str) -> bool {
+    records
+        .iter()
+        .any(|r| r.cookie == name && r.enforced && r.action == action)
+}
+
 fn describe_passed(passed: &Passed) -> String {
+    let mut text = passed.name.clone();
     match (passed.capped, passed.max_age) {
-        (true, Some(seconds)) => format!("{} (capped to Max-Age={seconds})", passed.name),
-        (true, None) => format!("{} (capped)", passed.name),
-        (false, _) => passed.name.clone(),
+        (true, Some(seconds)) => text.push_str(&format!(" (capped to Max-Age={seconds})")),
+        (true, None) => text.push_str(" (capped)"),
+        (false, _) => {}
     }
+    if passed.fixed {
+        text.push_str(" (attribute added)");
+    }
+    text
 }
 
 fn describe_kind((cookie, kind): &(String, &'static str)) -> String {

@@ -9,6 +9,7 @@ mod collect;
 mod config;
 mod console;
 mod exchange;
+mod form;
 mod pages;
 mod portal;
 mod random;
@@ -99,6 +100,7 @@ async fn serve_demo(listen: &str) -> ExitCode {
         .write_all(render_instructions(stack.proxy_addr()).as_bytes());
     crate::commands::shutdown_signal().await;
     stack.shutdown().await;
+    let _ = writeln!(std::io::stdout().lock(), "consentry demo: stopped");
     ExitCode::SUCCESS
 }
 

@@ -16,12 +16,12 @@ use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
-use percent_encoding::{percent_decode_str, utf8_percent_encode, NON_ALPHANUMERIC};
+use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::{JoinHandle, JoinSet};
 
-use super::pages;
 use super::random::{unix_now, Xorshift};
+use super::{form, pages};
 
 /// The Matomo site cookie the portal sets (site 1, a made-up domain hash).
 pub const MATOMO_COOKIE: &str = "_pk_id.1.a1b2";
@@ -192,24 +192,7 @@ async fn read_form(body: Incoming) -> Result<Vec<(String, String)>, &'static str
         .map_err(|_| "the form could not be read")?
         .to_bytes();
     let text = std::str::from_utf8(&bytes).map_err(|_| "the form is not UTF-8")?;
-    Ok(parse_form(text))
-}
-
-fn parse_form(text: &str) -> Vec<(String, String)> {
-    text.split('&')
-        .filter(|pair| !pair.is_empty())
-        .map(|pair| {
-            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-            (decode_form_text(key), decode_form_text(value))
-        })
-        .collect()
-}
-
-/// HTML forms send spaces as `+` (WHATWG URL, application/x-www-form-urlencoded).
-fn decode_form_text(text: &str) -> String {
-    percent_decode_str(&text.replace('+', " "))
-        .decode_utf8_lossy()
-        .into_owned()
+    Ok(form::parse_form(text))
 }
 
 /// The names in every `Cookie` line (HTTP/2 may split them, RFC 9113 §8.2.3).
@@ -257,29 +240,21 @@ fn append_set_cookie(headers: &mut HeaderMap, line: String) {
 mod tests {
     use super::*;
 
-    fn form(text: &str) -> Vec<(String, String)> {
-        parse_form(text)
+    fn fields(text: &str) -> Vec<(String, String)> {
+        form::parse_form(text)
     }
 
     #[test]
     fn reads_the_three_banner_choices() {
-        assert_eq!(decide_statistics(&form("choice=accept")), Ok(true));
-        assert_eq!(decide_statistics(&form("choice=refuse")), Ok(false));
-        assert_eq!(decide_statistics(&form("choice=custom")), Ok(false));
+        assert_eq!(decide_statistics(&fields("choice=accept")), Ok(true));
+        assert_eq!(decide_statistics(&fields("choice=refuse")), Ok(false));
+        assert_eq!(decide_statistics(&fields("choice=custom")), Ok(false));
         assert_eq!(
-            decide_statistics(&form("choice=custom&statistics=on")),
+            decide_statistics(&fields("choice=custom&statistics=on")),
             Ok(true)
         );
-        assert!(decide_statistics(&form("choice=maybe")).is_err());
-        assert!(decide_statistics(&form("")).is_err());
-    }
-
-    #[test]
-    fn decodes_plus_and_percent_escapes() {
-        assert_eq!(
-            form("a=x+y%21&b"),
-            [("a".into(), "x y!".into()), ("b".into(), String::new())]
-        );
+        assert!(decide_statistics(&fields("choice=maybe")).is_err());
+        assert!(decide_statistics(&fields("")).is_err());
     }
 
     #[test]

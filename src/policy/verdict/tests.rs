@@ -430,3 +430,35 @@ fn the_verdict_names_the_most_specific_declaration() {
         "glob \"_ga_*\""
     );
 }
+
+proptest::proptest! {
+    /// Bad input never panics: any bytes get a verdict, and a dropped line always says why.
+    #[test]
+    fn any_line_gets_a_verdict_without_panicking(line in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..200)) {
+        let rules = enforcement("");
+        for consent in [Consent::NONE, consent(&rules, ConsentState::Given, &["statistics", "marketing"])] {
+            let judge = Judge { registry: &rules.registry, policy: &rules.policy, consent: &consent, now: NOW };
+            let verdict = judge_set_cookie(&judge, &line);
+            if verdict.outcome == Outcome::Drop {
+                proptest::prop_assert!(!verdict.violations.is_empty());
+            }
+        }
+    }
+
+    /// Cookie-shaped lines with random attributes: a rewrite is itself a line that parses and,
+    /// judged again, needs no further rewrite.
+    #[test]
+    fn a_rewritten_line_is_stable(
+        name in "(sessionid|lang|_ga|_ga_[A-Z]{1,4}|ads_[0-9]{1,3})",
+        attrs in proptest::collection::vec("(Max-Age=-?[0-9]{1,12}|Expires=Wed, 21 Oct 20[0-9]{2} 07:28:00 GMT|Secure|HttpOnly|SameSite=(Lax|None|Strict)|Path=/)", 0..5),
+    ) {
+        let rules = enforcement("");
+        let given = consent(&rules, ConsentState::Given, &["statistics", "marketing"]);
+        let judge = Judge { registry: &rules.registry, policy: &rules.policy, consent: &given, now: NOW };
+        let line = std::iter::once(format!("{name}=v")).chain(attrs).collect::<Vec<_>>().join("; ");
+        if let Outcome::Rewrite(new) = judge_set_cookie(&judge, line.as_bytes()).outcome {
+            let again = judge_set_cookie(&judge, new.as_bytes());
+            proptest::prop_assert_eq!(again.outcome, Outcome::Forward, "{} -> {}", line, new);
+        }
+    }
+}
