@@ -1,6 +1,7 @@
 //! The demo's live view: every violation printed on standard output as one readable line while
-//! the visitor clicks around, and also sent on as the usual `tracing` event (stderr), so the demo
-//! shows both what a person watches and what an operator's log collector would get.
+//! the visitor clicks around, and also sent on as the usual `tracing` event (stderr, shown with
+//! `RUST_LOG=info`), so the demo shows both what a person watches and what an operator's log
+//! collector would get.
 
 use std::io::Write;
 

@@ -81,7 +81,9 @@ pub fn run(args: DemoArgs, format: LogFormat) -> ExitCode {
         // The scripted visit prints its own table; tracing events would only interleave with it.
         runtime.block_on(script::run_scripted_visit())
     } else {
-        crate::telemetry::init(format);
+        // The readable lines on stdout are the demo's view; the same events in the log format
+        // are there with RUST_LOG=info.
+        crate::telemetry::init_with_default(format, "warn,consentry::violation=off");
         runtime.block_on(serve_demo(&args.listen))
     }
 }

@@ -168,8 +168,9 @@ pub fn judge_set_cookie<'r, 'l>(judge: &Judge<'r>, line: &'l [u8]) -> Verdict<'r
             return verdict;
         }
     };
+    let lifetime = cookie.lifetime(judge.now);
     // Removing a cookie never hurts privacy.
-    if cookie.is_deletion(judge.now) {
+    if lifetime == Lifetime::Expired {
         verdict.cookie = Some(cookie);
         return verdict;
     }
@@ -184,7 +185,7 @@ pub fn judge_set_cookie<'r, 'l>(judge: &Judge<'r>, line: &'l [u8]) -> Verdict<'r
         return verdict;
     }
     let mut edits = Edits::default();
-    if let Some(detail) = exceeded_lifetime(&cookie, declaration.max_lifetime, judge.now) {
+    if let Some(detail) = exceeded_lifetime(lifetime, declaration.max_lifetime) {
         if let Flow::Stop = record(judge, &mut verdict, ViolationKind::LifetimeExceeded, detail) {
             verdict.cookie = Some(cookie);
             return verdict;
@@ -262,8 +263,8 @@ fn enforced_last(verdict: &Verdict<'_, '_>, action: Action) -> bool {
         .is_some_and(|v| v.action == action && v.mode == Mode::Enforce)
 }
 
-fn exceeded_lifetime(cookie: &SetCookie<'_>, declared: MaxLifetime, now: i64) -> Option<Detail> {
-    let Lifetime::Seconds(actual_secs) = cookie.lifetime(now) else {
+fn exceeded_lifetime(lifetime: Lifetime, declared: MaxLifetime) -> Option<Detail> {
+    let Lifetime::Seconds(actual_secs) = lifetime else {
         return None;
     };
     let exceeded = match declared.seconds() {
