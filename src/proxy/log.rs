@@ -4,39 +4,38 @@
 //! latencies and request id. No header value other than `Host` is ever logged.
 
 use http::StatusCode;
-use tracing::{info, warn};
 
 use super::ctx::Ctx;
 use super::error::Side;
 
+/// The fields every access event carries, then the level-specific ones (tracing needs the
+/// level at compile time, hence one macro call per level).
+macro_rules! access_event {
+    ($level:ident, $ctx:expr, $status:expr, $($rest:tt)*) => {{
+        let ctx = $ctx;
+        let upstream_ms = ctx.upstream_latency.map(|d| d.as_secs_f64() * 1000.0);
+        tracing::$level!(
+            target: "consentry::access",
+            method = %ctx.method,
+            host = ctx.host_str().unwrap_or("-"),
+            path = ctx.uri.path(),
+            version = ?ctx.version,
+            status = $status.as_u16(),
+            upstream_ms,
+            duration_ms = ctx.started.elapsed().as_secs_f64() * 1000.0,
+            request_id = ctx.request_id.to_str().unwrap_or("-"),
+            $($rest)*
+        )
+    }};
+}
+
 pub fn log_request(ctx: &Ctx, status: StatusCode) {
-    let host = ctx.host_str().unwrap_or("-");
-    let request_id = ctx.request_id.to_str().unwrap_or("-");
-    let upstream_ms = ctx.upstream_latency.map(|d| d.as_secs_f64() * 1000.0);
-    let duration_ms = ctx.started.elapsed().as_secs_f64() * 1000.0;
     match &ctx.error {
-        None => info!(
-            target: "consentry::access",
-            method = %ctx.method,
-            host,
-            path = ctx.uri.path(),
-            version = ?ctx.version,
-            status = status.as_u16(),
-            upstream_ms,
-            duration_ms,
-            request_id,
-            "request"
-        ),
-        Some(error) => warn!(
-            target: "consentry::access",
-            method = %ctx.method,
-            host,
-            path = ctx.uri.path(),
-            version = ?ctx.version,
-            status = status.as_u16(),
-            upstream_ms,
-            duration_ms,
-            request_id,
+        None => access_event!(info, ctx, status, "request"),
+        Some(error) => access_event!(
+            warn,
+            ctx,
+            status,
             side = side_name(error.side()),
             error = %ErrorChain(error),
             "request failed"
