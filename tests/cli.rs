@@ -80,9 +80,11 @@ async fn serves_logs_without_secrets_and_stops_on_sigterm() {
     })
     .await;
     let dir = tempfile::tempdir().unwrap();
+    let registry = "[[category]]\nid = \"necessary\"\n\
+                    [[cookie]]\nname = \"csrftoken\"\ncategory = \"necessary\"\nmax_lifetime = \"1y\"\n";
     let path = write_config(
         &dir,
-        &format!("[proxy]\nupstream = \"{}\"\n", upstream.url()),
+        &format!("[proxy]\nupstream = \"{}\"\n{registry}", upstream.url()),
     );
     let mut child = Command::new(BIN)
         .args([
@@ -147,6 +149,16 @@ async fn serves_logs_without_secrets_and_stops_on_sigterm() {
     assert_eq!(event["path"], "/explore/dataset/");
     assert_eq!(event["status"], 200);
     assert_eq!(event["method"], "GET");
+    // The undeclared sessionid became one violation event, with its name and not its value.
+    let violation = log
+        .lines()
+        .find(|l| l.contains("consentry::violation"))
+        .unwrap_or_else(|| panic!("no violation event in:\n{log}"));
+    let violation: serde_json::Value = serde_json::from_str(violation).unwrap();
+    assert_eq!(violation["cookie"], "sessionid");
+    assert_eq!(violation["kind"], "undeclared");
+    assert_eq!(violation["action"], "drop");
+    assert_eq!(violation["path"], "/explore/dataset/");
     for canary in [
         "QUERY-CANARY",
         "COOKIE-CANARY",

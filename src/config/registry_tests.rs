@@ -203,3 +203,22 @@ fn the_mode_override_replaces_the_file_mode() {
         crate::policy::Mode::ReportOnly
     );
 }
+
+#[test]
+fn a_category_mode_reaches_the_policy() {
+    let text = "[proxy]\nupstream = \"http://127.0.0.1:1\"\n[[category]]\nid = \"statistics\"\nmode = \"report-only\"\n[[category]]\nid = \"marketing\"\n[[cookie]]\nname = \"a\"\ncategory = \"statistics\"\nmax_lifetime = \"1d\"\n";
+    let config =
+        Config::from_toml(text, "site.toml", Path::new("."), &Overrides::default()).unwrap();
+    let rules = config.enforcement.unwrap();
+    let statistics = rules.registry.category_id("statistics");
+    let marketing = rules.registry.category_id("marketing");
+    let kind = crate::policy::ViolationKind::Refused;
+    assert_eq!(
+        rules.policy.mode(kind, statistics),
+        crate::policy::Mode::ReportOnly
+    );
+    assert_eq!(
+        rules.policy.mode(kind, marketing),
+        crate::policy::Mode::Enforce
+    );
+}
