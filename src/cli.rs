@@ -41,6 +41,9 @@ pub enum Command {
         after_help = "Example:\n  consentry explain --config config/opendatasoft.toml \\\n    --cookie 'cookies_preferences={\"statistics\":false}' --header 'Sec-GPC: 1' \\\n    --set-cookie '_ga=GA1.1.42.1700000000; Max-Age=63072000; Path=/' \\\n    --set-cookie 'sessionid=abc; HttpOnly; Path=/'"
     )]
     Explain(ExplainArgs),
+    /// Read audit logs: check their hash chains, or summarise them in a report.
+    #[command(subcommand)]
+    Audit(AuditCommand),
     /// Run an embedded demo portal with consentry in front of it.
     #[command(
         after_help = "Example:\n  consentry demo            # then open the printed URL\n  consentry demo --once     # a scripted visit, then exit"
@@ -98,4 +101,58 @@ pub struct CheckArgs {
     /// The TOML configuration file.
     #[arg(long, short = 'c', value_name = "FILE")]
     pub config: PathBuf,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Check the hash chains of audit log files (within and across files, per instance).
+    #[command(after_help = "Example:\n  consentry audit verify /var/log/consentry/audit.jsonl*")]
+    Verify(VerifyArgs),
+    /// Summarise audit logs for people: totals by kind, cookie, category, path and day.
+    #[command(
+        after_help = "Example:\n  consentry audit report /var/log/consentry/audit.jsonl* --format html --lang fr --output rapport.html"
+    )]
+    Report(ReportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// Audit log files, of one or several instances, in any order.
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    Text,
+    Json,
+    Csv,
+    Html,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Lang {
+    Fr,
+    En,
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// Audit log files, of one or several instances, in any order.
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// Only violations at or after this time (RFC 3339, or a date such as 2026-11-01).
+    #[arg(long, value_name = "TIME")]
+    pub since: Option<String>,
+    /// Only violations before this time (RFC 3339, or a date: that day is excluded).
+    #[arg(long, value_name = "TIME")]
+    pub until: Option<String>,
+    #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+    pub format: ReportFormat,
+    /// Write the report to this file instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Language of the text and HTML reports.
+    #[arg(long, value_enum, default_value_t = Lang::En)]
+    pub lang: Lang,
 }

@@ -2,7 +2,7 @@
 
 use std::process::ExitCode;
 
-use crate::cli::{CheckArgs, Cli, Command, ExplainArgs, ServeArgs};
+use crate::cli::{AuditCommand, CheckArgs, Cli, Command, ExplainArgs, ServeArgs};
 use crate::config::{Config, Overrides};
 use crate::{proxy, telemetry};
 
@@ -16,6 +16,8 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Check(args) => check(args),
         Command::Explain(args) => explain(args),
         Command::Demo(args) => crate::demo::run(args, cli.log_format),
+        Command::Audit(AuditCommand::Verify(args)) => crate::audit::verify::run(&args),
+        Command::Audit(AuditCommand::Report(args)) => crate::audit::report::run(&args),
     }
 }
 

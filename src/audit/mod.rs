@@ -2,9 +2,16 @@
 //! [`ViolationRecord`]; a [`ViolationSink`] receives it. The default sink emits a structured
 //! `tracing` event (target `consentry::violation`); the tamper-evident audit log plugs in here.
 
+mod aggregate;
+pub mod chain;
+mod file;
 mod record;
+pub mod report;
+pub mod verify;
+mod writer;
 
 pub use record::{describe_detail, format_time, ViolationRecord};
+pub use writer::{AuditHandle, AuditLog, AuditState};
 
 /// Receives every violation record. Implementations must be cheap and must not block the
 /// request path for long.

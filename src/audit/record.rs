@@ -36,6 +36,8 @@ pub struct ViolationRecord {
     /// Whether the action was carried out (false in report-only, or for `log`).
     pub enforced: bool,
     pub detail: Option<String>,
+    /// The visitor's network (/24 or /48), never a full address.
+    pub client: Option<String>,
 }
 
 /// A human-readable account of what exactly was wrong, or `None` when the kind says it all.

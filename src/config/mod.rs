@@ -3,11 +3,13 @@
 //! fails at start with one line per problem naming the file, the line and the field; nothing is
 //! checked per request.
 
+mod audit;
 mod consent;
 mod duration;
 mod error;
 mod raw;
 mod registry;
+mod size;
 mod upstream;
 
 use std::net::SocketAddr;
@@ -16,8 +18,10 @@ use std::time::Duration;
 
 use ipnet::IpNet;
 
+pub use audit::{AuditConfig, AuditPath, ClientAddress, Fsync};
 pub use duration::parse_duration;
 pub use error::{ConfigError, ConfigErrors};
+pub use size::parse_size;
 pub use upstream::{Scheme, Upstream};
 
 use crate::consent::ConsentConfig;
@@ -39,6 +43,8 @@ pub struct Config {
     pub proxy: ProxyConfig,
     /// The cookie rules; `None` when the file declares no cookie at all (a plain proxy).
     pub enforcement: Option<Enforcement>,
+    /// The tamper-evident audit log; `None` without an `[audit]` table.
+    pub audit: Option<AuditConfig>,
 }
 
 /// What cookie enforcement needs: the registry, where consent is read, and what to do.
@@ -177,8 +183,16 @@ fn validate(
     if let (Some(rules), Some(mode)) = (enforcement.as_mut(), overrides.mode) {
         rules.policy.mode = mode;
     }
+    let audit = raw
+        .audit
+        .as_ref()
+        .and_then(|a| audit::validate_audit(a, source, &mut errors));
     match proxy {
-        Some(proxy) if errors.is_empty() => Ok(Config { proxy, enforcement }),
+        Some(proxy) if errors.is_empty() => Ok(Config {
+            proxy,
+            enforcement,
+            audit,
+        }),
         _ => Err(ConfigErrors(errors)),
     }
 }

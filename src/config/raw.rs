@@ -20,6 +20,7 @@ pub struct RawConfig {
     pub consent: RawConsent,
     #[serde(default)]
     pub policy: RawPolicy,
+    pub audit: Option<Spanned<RawAudit>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -146,4 +147,18 @@ pub struct RawPolicy {
 pub struct RawKindPolicy {
     pub action: Option<Text>,
     pub mode: Option<Text>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawAudit {
+    pub path: Option<Text>,
+    pub instance: Option<Text>,
+    pub max_size: Option<Text>,
+    pub rotate_daily: Option<bool>,
+    pub fsync: Option<Text>,
+    pub client: Option<Text>,
+    pub aggregate: Option<Text>,
+    pub queue: Option<Spanned<u64>>,
+    pub max_pending: Option<Spanned<u64>>,
 }

@@ -92,6 +92,7 @@ mod tests {
             mode: "enforce",
             enforced,
             detail: None,
+            client: Some("127.0.0.0/24".to_owned()),
         }
     }
 

@@ -1,17 +1,19 @@
 //! The per-request context carried between the phases (Pingora's `CTX`).
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, Instant};
 
 use http::header::{HeaderMap, HeaderValue, HOST};
 use http::{Method, Request, Uri, Version};
 
 use super::error::ProxyError;
-use super::headers::forwarded::{X_FORWARDED_HOST, X_FORWARDED_PROTO};
+use super::headers::forwarded::{X_FORWARDED_HOST, X_FORWARDED_PROTO, X_REAL_IP};
 use crate::consent::Consent;
 
 pub struct Ctx {
     pub peer: SocketAddr,
+    /// The visitor: the peer, or the address a trusted proxy in front reported.
+    pub client: IpAddr,
     pub started: Instant,
     pub method: Method,
     pub uri: Uri,
@@ -40,6 +42,7 @@ impl Ctx {
         });
         Ctx {
             peer,
+            client: peer.ip(),
             started: Instant::now(),
             method: req.method().clone(),
             uri: req.uri().clone(),
@@ -63,7 +66,7 @@ impl Ctx {
         self.public_host.as_ref().and_then(|h| h.to_str().ok())
     }
 
-    /// Records the visitor's scheme and host once the forwarding rules have settled them:
+    /// Records the visitor's scheme, host and address once the forwarding rules have settled them:
     /// `X-Forwarded-Proto`/`-Host` then hold either what a trusted proxy in front reported or
     /// what this hop saw, never what an untrusted client claimed.
     pub fn remember_public_origin(&mut self, forwarded: &HeaderMap, configured_host: Option<&str>) {
@@ -73,6 +76,13 @@ impl Ctx {
         self.public_scheme = if https { "https" } else { "http" };
         if configured_host.is_none() {
             self.public_host = forwarded.get(&X_FORWARDED_HOST).cloned();
+        }
+        if let Some(client) = forwarded
+            .get(&X_REAL_IP)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse().ok())
+        {
+            self.client = client;
         }
     }
 }

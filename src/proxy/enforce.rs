@@ -9,14 +9,16 @@ use http::header::{HeaderMap, HeaderValue};
 
 use super::ctx::Ctx;
 use super::set_cookie_lines::{edit_set_cookie_lines, LineChange};
-use crate::audit::{describe_detail, format_time, ViolationRecord, ViolationSink};
+use crate::audit::{describe_detail, format_time, AuditHandle, ViolationRecord, ViolationSink};
 use crate::config::Enforcement;
 use crate::consent::Consent;
 use crate::policy::{judge_set_cookie, Judge, Outcome, Verdict, Violation};
+use crate::privacy::truncate_ip;
 
 pub struct Enforcer {
     pub rules: Enforcement,
     pub sink: Arc<dyn ViolationSink>,
+    pub audit: Option<AuditHandle>,
 }
 
 impl Enforcer {
@@ -26,9 +28,15 @@ impl Enforcer {
             .read(headers, self.rules.registry.needs_consent())
     }
 
-    /// Judges every `Set-Cookie` line, drops or rewrites those the verdict says, and records
-    /// each violation.
-    pub fn filter_set_cookies(&self, ctx: &Ctx, status: u16, headers: &mut HeaderMap) {
+    /// Judges every `Set-Cookie` line, drops or rewrites those the verdict says, and returns a
+    /// record per violation (sent on by the caller, which may wait for the audit queue).
+    pub fn filter_set_cookies(
+        &self,
+        ctx: &Ctx,
+        status: u16,
+        headers: &mut HeaderMap,
+    ) -> Vec<ViolationRecord> {
+        let mut records = Vec::new();
         let now = SystemTime::now();
         let judge = Judge {
             registry: &self.rules.registry,
@@ -42,8 +50,7 @@ impl Enforcer {
         edit_set_cookie_lines(headers, |line| {
             let verdict = judge_set_cookie(&judge, line.as_bytes());
             for violation in verdict.violations.iter() {
-                let record = self.make_record(ctx, status, now, &verdict, violation);
-                self.sink.record(&record);
+                records.push(self.make_record(ctx, status, now, &verdict, violation));
             }
             match verdict.outcome {
                 Outcome::Forward => LineChange::Keep,
@@ -56,6 +63,18 @@ impl Enforcer {
                 },
             }
         });
+        records
+    }
+
+    /// Hands each record to the sink and, when configured, to the audit log, whose bounded
+    /// queue makes this wait rather than lose a record.
+    pub async fn record_violations(&self, records: Vec<ViolationRecord>) {
+        for record in records {
+            self.sink.record(&record);
+            if let Some(audit) = &self.audit {
+                audit.append(record).await;
+            }
+        }
     }
 
     fn make_record(
@@ -101,6 +120,7 @@ impl Enforcer {
             mode: violation.mode.as_str(),
             enforced: violation.is_enforced(),
             detail: describe_detail(violation),
+            client: Some(truncate_ip(ctx.client).to_string()),
         }
     }
 }

@@ -28,7 +28,7 @@ use http::uri::{PathAndQuery, Uri};
 use http::{Method, Request, Response, StatusCode, Version};
 use hyper::body::Incoming;
 
-use crate::audit::ViolationSink;
+use crate::audit::{AuditHandle, ViolationSink};
 use crate::config::{Enforcement, ProxyConfig};
 use body::{streamed, ProxyBody};
 use client::{build_client, UpstreamClient};
@@ -57,6 +57,7 @@ impl Proxy {
         config: ProxyConfig,
         enforcement: Option<Enforcement>,
         sink: Arc<dyn ViolationSink>,
+        audit: Option<AuditHandle>,
     ) -> Result<Self, String> {
         let client = build_client(&config)?;
         let rewrite = config
@@ -67,7 +68,7 @@ impl Proxy {
             config,
             client,
             rewrite,
-            enforcer: enforcement.map(|rules| Enforcer { rules, sink }),
+            enforcer: enforcement.map(|rules| Enforcer { rules, sink, audit }),
         })
     }
 
@@ -99,7 +100,10 @@ impl Proxy {
         let client_upgrade = ctx.upgrade.is_some().then(|| hyper::upgrade::on(&mut req));
         self.upstream_request_filter(ctx, &mut req)?;
         let mut res = self.forward(ctx, req).await?;
-        self.response_filter(ctx, &mut res);
+        let violations = self.response_filter(ctx, &mut res);
+        if let Some(enforcer) = &self.enforcer {
+            enforcer.record_violations(violations).await;
+        }
         if res.status() == StatusCode::SWITCHING_PROTOCOLS {
             match client_upgrade {
                 Some(client_upgrade) => tunnel::spawn(client_upgrade, hyper::upgrade::on(&mut res)),
@@ -209,7 +213,11 @@ impl Proxy {
     /// Turns the upstream's response into the visitor's: hop-by-hop fields out, `Via`, the
     /// request id, every `Set-Cookie` judged, and redirects and cookie domains moved to the
     /// public host (after judging, so verdicts see the upstream's own lines).
-    fn response_filter(&self, ctx: &Ctx, res: &mut Response<Incoming>) {
+    fn response_filter(
+        &self,
+        ctx: &Ctx,
+        res: &mut Response<Incoming>,
+    ) -> Vec<crate::audit::ViolationRecord> {
         let upgrade = (res.status() == StatusCode::SWITCHING_PROTOCOLS)
             .then(|| hop::requested_upgrade(res.headers()))
             .flatten();
@@ -222,10 +230,12 @@ impl Proxy {
         }
         forwarded::append_via(headers, version, VIA_PSEUDONYM);
         headers.insert(X_REQUEST_ID.clone(), ctx.request_id.clone());
-        if let Some(enforcer) = &self.enforcer {
-            enforcer.filter_set_cookies(ctx, status, headers);
-        }
+        let violations = match &self.enforcer {
+            Some(enforcer) => enforcer.filter_set_cookies(ctx, status, headers),
+            None => Vec::new(),
+        };
         self.rewrite_public_host(ctx, headers);
+        violations
     }
 
     fn rewrite_public_host(&self, ctx: &Ctx, headers: &mut http::HeaderMap) {

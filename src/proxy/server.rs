@@ -18,7 +18,7 @@ use tokio::task::JoinHandle;
 use tracing::{debug, info, info_span, warn, Instrument};
 
 use super::Proxy;
-use crate::audit::{TracingSink, ViolationSink};
+use crate::audit::{AuditLog, AuditState, TracingSink, ViolationSink};
 use crate::config::Config;
 use crate::privacy::truncate_ip;
 
@@ -29,6 +29,8 @@ pub enum StartError {
     Bind { addr: SocketAddr, source: io::Error },
     #[error("cannot set up the upstream client: {0}")]
     Client(String),
+    #[error("cannot open the audit log: {0}")]
+    Audit(io::Error),
 }
 
 /// A server accepting connections in the background.
@@ -36,6 +38,7 @@ pub struct RunningServer {
     local_addr: SocketAddr,
     stop: watch::Sender<bool>,
     task: JoinHandle<()>,
+    audit: Option<AuditLog>,
 }
 
 impl RunningServer {
@@ -49,9 +52,18 @@ impl RunningServer {
         self.stop.send_replace(true);
     }
 
+    /// The audit writer's state, when an `[audit]` log is configured.
+    pub fn audit_state(&self) -> Option<Arc<AuditState>> {
+        self.audit.as_ref().map(|a| a.handle().state)
+    }
+
+    /// Waits for the shutdown, then flushes and closes the audit log.
     pub async fn wait(self) {
         if let Err(error) = self.task.await {
             warn!(%error, "server task ended abnormally");
+        }
+        if let Some(audit) = self.audit {
+            audit.close().await;
         }
     }
 }
@@ -78,7 +90,13 @@ pub async fn start_with_sink(
     if config.enforcement.is_none() {
         warn!("no [[cookie]] declared: every cookie is forwarded unchecked");
     }
-    let proxy = Proxy::new(config.proxy, config.enforcement, sink).map_err(StartError::Client)?;
+    let audit = match config.audit {
+        Some(audit) => Some(AuditLog::start(audit).map_err(StartError::Audit)?),
+        None => None,
+    };
+    let audit_handle = audit.as_ref().map(AuditLog::handle);
+    let proxy = Proxy::new(config.proxy, config.enforcement, sink, audit_handle)
+        .map_err(StartError::Client)?;
     let proxy = Arc::new(proxy);
     let (stop, stopped) = watch::channel(false);
     let task = tokio::spawn(accept_loop(listener, proxy, builder, stopped, grace));
@@ -86,6 +104,7 @@ pub async fn start_with_sink(
         local_addr,
         stop,
         task,
+        audit,
     })
 }
 

@@ -1,0 +1,222 @@
+//! Folding identical violations into one line with a `count` (docs/audit-log.md, "Aggregation"):
+//! the same cookie breaking the same rule on every page of a visit must neither flood the log nor
+//! lose its count.
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use super::record::ViolationRecord;
+
+/// Everything that makes two violations "the same" (request id, method, path, status and time
+/// are deliberately not part of it: they are those of the first occurrence).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct Key {
+    direction: &'static str,
+    cookie: String,
+    cookie_domain: Option<String>,
+    cookie_path: Option<String>,
+    kind: &'static str,
+    declaration: Option<String>,
+    category: Option<String>,
+    consent_state: &'static str,
+    consent_source: Option<String>,
+    granted: Vec<String>,
+    gpc: bool,
+    action: &'static str,
+    mode: &'static str,
+    enforced: bool,
+    detail: Option<String>,
+    host: String,
+    client: Option<String>,
+}
+
+impl Key {
+    fn of(r: &ViolationRecord) -> Key {
+        Key {
+            direction: r.direction,
+            cookie: r.cookie.clone(),
+            cookie_domain: r.cookie_domain.clone(),
+            cookie_path: r.cookie_path.clone(),
+            kind: r.kind,
+            declaration: r.declaration.clone(),
+            category: r.category.clone(),
+            consent_state: r.consent_state,
+            consent_source: r.consent_source.clone(),
+            granted: r.granted.clone(),
+            gpc: r.gpc,
+            action: r.action,
+            mode: r.mode,
+            enforced: r.enforced,
+            detail: r.detail.clone(),
+            host: r.host.clone(),
+            client: r.client.clone(),
+        }
+    }
+}
+
+/// A violation with how many times it happened in its window.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Aggregated {
+    pub record: ViolationRecord,
+    pub count: u64,
+    pub last_time: String,
+}
+
+struct Open {
+    aggregated: Aggregated,
+    opened: Instant,
+    /// Arrival order, so lines come out in the order violations were first seen.
+    order: u64,
+}
+
+pub struct Aggregator {
+    window: Duration,
+    open: HashMap<Key, Open>,
+    next_order: u64,
+}
+
+impl Aggregator {
+    pub fn new(window: Duration) -> Aggregator {
+        Aggregator {
+            window,
+            open: HashMap::new(),
+            next_order: 0,
+        }
+    }
+
+    /// Counts one violation; returns it at once when aggregation is off.
+    pub fn add(&mut self, record: ViolationRecord, now: Instant) -> Option<Aggregated> {
+        if self.window.is_zero() {
+            let last_time = record.time.clone();
+            return Some(Aggregated {
+                record,
+                count: 1,
+                last_time,
+            });
+        }
+        let key = Key::of(&record);
+        match self.open.get_mut(&key) {
+            Some(open) => {
+                open.aggregated.count += 1;
+                open.aggregated.last_time = record.time;
+            }
+            None => {
+                let last_time = record.time.clone();
+                self.open.insert(
+                    key,
+                    Open {
+                        aggregated: Aggregated {
+                            record,
+                            count: 1,
+                            last_time,
+                        },
+                        opened: now,
+                        order: self.next_order,
+                    },
+                );
+                self.next_order += 1;
+            }
+        }
+        None
+    }
+
+    /// The aggregates whose window has closed, in first-seen order.
+    pub fn take_due(&mut self, now: Instant) -> Vec<Aggregated> {
+        let window = self.window;
+        self.take_where(|open| now.saturating_duration_since(open.opened) >= window)
+    }
+
+    /// Everything still open (on shutdown or rotation).
+    pub fn take_all(&mut self) -> Vec<Aggregated> {
+        self.take_where(|_| true)
+    }
+
+    #[cfg(test)]
+    pub fn open_count(&self) -> usize {
+        self.open.len()
+    }
+
+    fn take_where(&mut self, due: impl Fn(&Open) -> bool) -> Vec<Aggregated> {
+        let keys: Vec<Key> = self
+            .open
+            .iter()
+            .filter(|(_, open)| due(open))
+            .map(|(key, _)| key.clone())
+            .collect();
+        let mut taken: Vec<Open> = keys.iter().filter_map(|k| self.open.remove(k)).collect();
+        taken.sort_by_key(|open| open.order);
+        taken.into_iter().map(|open| open.aggregated).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(cookie: &str, path: &str, time: &str) -> ViolationRecord {
+        ViolationRecord {
+            time: time.to_owned(),
+            request_id: format!("req-{path}"),
+            method: "GET".to_owned(),
+            host: "portal".to_owned(),
+            path: path.to_owned(),
+            status: 200,
+            direction: "response",
+            cookie: cookie.to_owned(),
+            cookie_domain: None,
+            cookie_path: Some("/".to_owned()),
+            kind: "no-consent",
+            declaration: None,
+            category: None,
+            consent_state: "none",
+            consent_source: None,
+            granted: Vec::new(),
+            gpc: false,
+            action: "drop",
+            mode: "enforce",
+            enforced: true,
+            detail: None,
+            client: Some("192.0.2.0/24".to_owned()),
+        }
+    }
+
+    #[test]
+    fn identical_violations_on_several_pages_become_one_line_with_a_count() {
+        let start = Instant::now();
+        let mut aggregator = Aggregator::new(Duration::from_secs(10));
+        assert!(aggregator.add(record("_ga", "/a", "t1"), start).is_none());
+        assert!(aggregator.add(record("_ga", "/b", "t2"), start).is_none());
+        assert!(aggregator.add(record("_pk", "/b", "t2"), start).is_none());
+        assert!(aggregator.add(record("_ga", "/c", "t3"), start).is_none());
+        assert!(aggregator
+            .take_due(start + Duration::from_secs(9))
+            .is_empty());
+        let due = aggregator.take_due(start + Duration::from_secs(10));
+        assert_eq!(due.len(), 2);
+        assert_eq!(due[0].record.cookie, "_ga");
+        assert_eq!(due[0].count, 3);
+        assert_eq!(due[0].record.path, "/a");
+        assert_eq!(due[0].record.time, "t1");
+        assert_eq!(due[0].last_time, "t3");
+        assert_eq!(due[1].count, 1);
+        assert_eq!(aggregator.open_count(), 0);
+    }
+
+    #[test]
+    fn a_zero_window_passes_every_violation_through() {
+        let mut aggregator = Aggregator::new(Duration::ZERO);
+        let out = aggregator
+            .add(record("_ga", "/a", "t1"), Instant::now())
+            .unwrap();
+        assert_eq!(out.count, 1);
+        assert_eq!(out.last_time, "t1");
+    }
+
+    #[test]
+    fn take_all_flushes_what_is_still_open() {
+        let mut aggregator = Aggregator::new(Duration::from_secs(60));
+        aggregator.add(record("_ga", "/a", "t1"), Instant::now());
+        assert_eq!(aggregator.take_all().len(), 1);
+        assert_eq!(aggregator.open_count(), 0);
+    }
+}

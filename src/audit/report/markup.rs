@@ -1,0 +1,82 @@
+//! Building blocks of the HTML report that keep log text from becoming markup: escaping, and
+//! tables whose cells are escaped on the way in.
+
+use std::fmt::Write;
+
+/// An HTML table whose cells are escaped on the way in.
+pub struct Table {
+    numeric: Vec<bool>,
+    html: String,
+}
+
+impl Table {
+    /// `headers`: each column's title and whether it holds numbers (right-aligned).
+    pub fn new(headers: &[(&str, bool)]) -> Self {
+        let mut html = String::from("<table><thead><tr>");
+        for (title, numeric) in headers {
+            let class = if *numeric { r#" class="num""# } else { "" };
+            let _ = write!(html, "<th{class}>{}</th>", escape_html(title));
+        }
+        html.push_str("</tr></thead><tbody>");
+        Self {
+            numeric: headers.iter().map(|(_, numeric)| *numeric).collect(),
+            html,
+        }
+    }
+
+    pub fn row(&mut self, cells: &[&str]) {
+        let escaped: Vec<String> = cells.iter().map(|cell| escape_html(cell)).collect();
+        self.row_html(&escaped);
+    }
+
+    /// Cells already HTML (escaped by the caller).
+    pub fn row_html(&mut self, cells: &[String]) {
+        self.html.push_str("<tr>");
+        for (i, cell) in cells.iter().enumerate() {
+            let class = if self.numeric.get(i).copied().unwrap_or(false) {
+                r#" class="num""#
+            } else {
+                ""
+            };
+            let _ = write!(self.html, "<td{class}>{cell}</td>");
+        }
+        self.html.push_str("</tr>");
+    }
+
+    pub fn write_to(&self, out: &mut String) {
+        out.push_str(&self.html);
+        out.push_str("</tbody></table>");
+    }
+}
+
+/// Escapes text for HTML element content and quoted attribute values alike.
+pub fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            // Control characters are not allowed in HTML text; they would only hide things.
+            c if c.is_control() && !matches!(c, '\n' | '\t') => out.push('\u{fffd}'),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn markup_in_log_text_is_escaped() {
+        assert_eq!(
+            escape_html(r#"<script>alert('x')</script>&"#),
+            "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;&amp;"
+        );
+        assert_eq!(escape_html("a\"b\u{0}"), "a&quot;b\u{fffd}");
+    }
+}

@@ -1,0 +1,274 @@
+//! The audit writer: its own thread behind a bounded queue. The request path awaits room in the
+//! queue (backpressure) rather than dropping a record; the thread aggregates, seals, writes,
+//! fsyncs and rotates. When the disk refuses (full, permissions), it says so loudly, keeps the
+//! records in memory up to `max_pending` (then stops taking more, so the request path waits),
+//! retries, and exposes its state; on shutdown it flushes everything it holds.
+
+use std::collections::VecDeque;
+use std::io;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde_json::{Map, Value};
+use tokio::sync::{mpsc, oneshot};
+use tracing::{error, info, warn};
+
+use super::aggregate::{Aggregated, Aggregator};
+use super::file::LogFile;
+use super::record::ViolationRecord;
+use crate::config::{AuditConfig, AuditPath, ClientAddress, Fsync};
+
+/// How often the writer wakes without news: closes aggregation windows, retries, fsyncs.
+const TICK: Duration = Duration::from_millis(100);
+
+/// What operators and health checks can read about the writer.
+#[derive(Debug, Default)]
+pub struct AuditState {
+    /// False while the log cannot be written.
+    pub healthy: AtomicBool,
+    /// Failed write attempts since start.
+    pub write_failures: AtomicU64,
+    /// Violation lines written (each may stand for several violations).
+    pub lines_written: AtomicU64,
+    /// Violations written (the sum of the lines' `count`).
+    pub violations_written: AtomicU64,
+    /// Lines sealed in memory, waiting for the disk.
+    pub pending: AtomicUsize,
+}
+
+/// The sending side, held by the proxy. Cheap to clone.
+#[derive(Clone)]
+pub struct AuditHandle {
+    tx: mpsc::Sender<ViolationRecord>,
+    pub state: Arc<AuditState>,
+}
+
+impl AuditHandle {
+    /// Queues a record, waiting while the queue is full.
+    pub async fn append(&self, record: ViolationRecord) {
+        if self.tx.send(record).await.is_err() {
+            error!(target: "consentry::audit", "audit writer stopped: a violation record could not be written");
+        }
+    }
+}
+
+/// The writer thread, owned by the server.
+pub struct AuditLog {
+    handle: AuditHandle,
+    stop: Option<oneshot::Sender<()>>,
+    done: Option<oneshot::Receiver<()>>,
+}
+
+impl AuditLog {
+    /// Opens the log (continuing an earlier chain) and starts the writer thread.
+    pub fn start(config: AuditConfig) -> io::Result<AuditLog> {
+        let file = match &config.path {
+            AuditPath::Stdout => LogFile::stdout(&config.instance),
+            AuditPath::File(path) => {
+                LogFile::open(path, &config.instance, config.max_size, config.rotate_daily)?
+            }
+        };
+        let (tx, rx) = mpsc::channel(config.queue);
+        let state = Arc::new(AuditState::default());
+        state.healthy.store(true, Ordering::Relaxed);
+        let (stop_tx, stop_rx) = oneshot::channel();
+        let (done_tx, done_rx) = oneshot::channel();
+        let writer = Writer {
+            aggregator: Aggregator::new(config.aggregate),
+            config,
+            file,
+            unwritten: VecDeque::new(),
+            state: state.clone(),
+            last_sync: Instant::now(),
+        };
+        std::thread::Builder::new()
+            .name("consentry-audit".into())
+            .spawn(move || {
+                writer.run(rx, stop_rx);
+                let _ = done_tx.send(());
+            })?;
+        Ok(AuditLog {
+            handle: AuditHandle { tx, state },
+            stop: Some(stop_tx),
+            done: Some(done_rx),
+        })
+    }
+
+    pub fn handle(&self) -> AuditHandle {
+        self.handle.clone()
+    }
+
+    /// Flushes everything queued or aggregated, fsyncs, and stops the thread.
+    pub async fn close(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(done) = self.done.take() {
+            let _ = done.await;
+        }
+    }
+}
+
+struct Writer {
+    config: AuditConfig,
+    file: LogFile,
+    aggregator: Aggregator,
+    /// Aggregated lines not yet on disk, oldest first.
+    unwritten: VecDeque<(Map<String, Value>, u64)>,
+    state: Arc<AuditState>,
+    last_sync: Instant,
+}
+
+impl Writer {
+    fn run(mut self, rx: mpsc::Receiver<ViolationRecord>, stop: oneshot::Receiver<()>) {
+        let runtime = match tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build()
+        {
+            Ok(runtime) => runtime,
+            Err(e) => {
+                error!(target: "consentry::audit", error = %e, "cannot start the audit writer");
+                return;
+            }
+        };
+        runtime.block_on(self.serve(rx, stop));
+    }
+
+    async fn serve(
+        &mut self,
+        mut rx: mpsc::Receiver<ViolationRecord>,
+        mut stop: oneshot::Receiver<()>,
+    ) {
+        let mut tick = tokio::time::interval(TICK);
+        let mut open = true;
+        while open {
+            let room = self.unwritten.len() < self.config.max_pending;
+            tokio::select! {
+                received = rx.recv(), if room => match received {
+                    Some(record) => self.take(record),
+                    None => open = false,
+                },
+                _ = &mut stop => open = false,
+                _ = tick.tick() => {}
+            }
+            // Take whatever else is already queued, so lines are written in batches.
+            while self.unwritten.len() < self.config.max_pending {
+                match rx.try_recv() {
+                    Ok(record) => self.take(record),
+                    Err(_) => break,
+                }
+            }
+            for due in self.aggregator.take_due(Instant::now()) {
+                self.push(due);
+            }
+            self.write_pending();
+            self.sync_if_due(false);
+        }
+        self.finish(rx);
+    }
+
+    /// On stop: everything still queued or open is written, with retries, then fsynced.
+    fn finish(&mut self, mut rx: mpsc::Receiver<ViolationRecord>) {
+        rx.close();
+        while let Ok(record) = rx.try_recv() {
+            self.take(record);
+        }
+        for open in self.aggregator.take_all() {
+            self.push(open);
+        }
+        for attempt in 0..50 {
+            self.write_pending();
+            if self.unwritten.is_empty() {
+                break;
+            }
+            if attempt == 0 {
+                error!(target: "consentry::audit", pending = self.unwritten.len(), "stopping while the audit log cannot be written: retrying for 5 s");
+            }
+            std::thread::sleep(TICK);
+        }
+        self.sync_if_due(true);
+        if !self.unwritten.is_empty() {
+            // Last resort: never lose a record silently. The lines go to stderr, unsealed.
+            error!(target: "consentry::audit", lost = self.unwritten.len(), "audit records could not be written; printing them on stderr");
+            for (object, _) in &self.unwritten {
+                eprintln!("{}", Value::Object(object.clone()));
+            }
+        }
+        info!(target: "consentry::audit", seq = self.file.head.seq, head = %self.file.head.prev, "audit log closed");
+    }
+
+    fn take(&mut self, mut record: ViolationRecord) {
+        if self.config.client == ClientAddress::Omit {
+            record.client = None;
+        }
+        if let Some(ready) = self.aggregator.add(record, Instant::now()) {
+            self.push(ready);
+        }
+    }
+
+    fn push(&mut self, aggregated: Aggregated) {
+        let count = aggregated.count;
+        let object = match serde_json::to_value(&aggregated.record) {
+            Ok(Value::Object(mut object)) => {
+                object.insert("type".into(), Value::from("violation"));
+                object.insert("count".into(), Value::from(count));
+                object.insert("last_time".into(), Value::from(aggregated.last_time));
+                object
+            }
+            // A record always serialises to an object; keep the count honest if it ever did not.
+            _ => {
+                error!(target: "consentry::audit", "a violation record could not be serialised");
+                return;
+            }
+        };
+        self.unwritten.push_back((object, count));
+        self.state
+            .pending
+            .store(self.unwritten.len(), Ordering::Relaxed);
+    }
+
+    fn write_pending(&mut self) {
+        while let Some((object, count)) = self.unwritten.front() {
+            match self.file.append(object) {
+                Ok(()) => {
+                    self.state.lines_written.fetch_add(1, Ordering::Relaxed);
+                    self.state
+                        .violations_written
+                        .fetch_add(*count, Ordering::Relaxed);
+                    self.unwritten.pop_front();
+                    if !self.state.healthy.swap(true, Ordering::Relaxed) {
+                        warn!(target: "consentry::audit", "the audit log can be written again");
+                    }
+                }
+                Err(e) => {
+                    self.state.write_failures.fetch_add(1, Ordering::Relaxed);
+                    if self.state.healthy.swap(false, Ordering::Relaxed) {
+                        error!(target: "consentry::audit", error = %e, pending = self.unwritten.len(), "cannot write the audit log: keeping the records in memory and retrying");
+                    }
+                    break;
+                }
+            }
+        }
+        self.state
+            .pending
+            .store(self.unwritten.len(), Ordering::Relaxed);
+    }
+
+    fn sync_if_due(&mut self, force: bool) {
+        if !self.file.is_dirty() {
+            return;
+        }
+        let due = force
+            || match self.config.fsync {
+                Fsync::Always => true,
+                Fsync::Every(interval) => self.last_sync.elapsed() >= interval,
+            };
+        if due {
+            if let Err(e) = self.file.sync() {
+                error!(target: "consentry::audit", error = %e, "cannot fsync the audit log");
+            }
+            self.last_sync = Instant::now();
+        }
+    }
+}

@@ -1,0 +1,303 @@
+//! The audit log through the running proxy: every violation is written (counted under load),
+//! chains verify across rotations and restarts, and every kind of tampering is detected.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use common::*;
+use http::{Method, Response};
+
+const BIN: &str = env!("CARGO_BIN_EXE_consentry");
+
+const REGISTRY: &str = r#"
+[[category]]
+id = "necessary"
+needs_consent = false
+[[category]]
+id = "statistics"
+[[cookie]]
+name = "sessionid"
+category = "necessary"
+max_lifetime = "2w"
+[[cookie]]
+name = "_ga"
+category = "statistics"
+max_lifetime = "13mo"
+"#;
+
+/// Every response sets a statistics cookie (no consent: dropped) and an undeclared one.
+async fn tracking_portal() -> Upstream {
+    start_upstream(|_req| async {
+        Response::builder()
+            .header("set-cookie", "sessionid=SESSION-CANARY; Path=/")
+            .header("set-cookie", "_ga=GA-CANARY; Max-Age=100; Path=/")
+            .header("set-cookie", "ab=UNDECLARED-CANARY; Path=/")
+            .body(full("page"))
+            .unwrap()
+    })
+    .await
+}
+
+fn audit_lines(path: &Path, aggregate: &str, max_size: &str) -> String {
+    format!(
+        "{REGISTRY}\n[audit]\npath = \"{}\"\ninstance = \"test-1\"\naggregate = \"{aggregate}\"\nmax_size = \"{max_size}\"\nfsync = \"always\"\n",
+        path.display()
+    )
+}
+
+/// Sends `n` requests, `concurrency` at a time, each producing two violations.
+async fn drive(proxy: &consentry::proxy::server::RunningServer, n: usize, concurrency: usize) {
+    let client = http1_client();
+    let addr = proxy.local_addr();
+    let mut done = 0;
+    while done < n {
+        let batch = concurrency.min(n - done);
+        let mut tasks = Vec::new();
+        for i in 0..batch {
+            let client = client.clone();
+            let req = http::Request::builder()
+                .method(Method::GET)
+                .uri(format!(
+                    "http://{addr}/page/{}?token=QUERY-CANARY",
+                    done + i
+                ))
+                .body(empty())
+                .unwrap();
+            tasks.push(tokio::spawn(async move {
+                body_text(client.request(req).await.unwrap()).await
+            }));
+        }
+        for task in tasks {
+            assert_eq!(task.await.unwrap(), "page");
+        }
+        done += batch;
+    }
+}
+
+fn log_files(dir: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("audit.jsonl")
+        })
+        .collect();
+    // Rotated files (`audit.jsonl.<time>`) in time order, then the active file: chain order.
+    files.sort_by_key(|p| (p.extension().is_some_and(|e| e == "jsonl"), p.clone()));
+    files
+}
+
+fn read_lines(files: &[PathBuf]) -> Vec<serde_json::Value> {
+    files
+        .iter()
+        .flat_map(|f| {
+            std::fs::read_to_string(f)
+                .unwrap()
+                .lines()
+                .map(str::to_owned)
+                .collect::<Vec<_>>()
+        })
+        .map(|l| serde_json::from_str(&l).unwrap())
+        .collect()
+}
+
+fn verify(files: &[PathBuf]) -> (bool, String) {
+    let output = Command::new(BIN)
+        .args(["audit", "verify"])
+        .args(files)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&output.stdout).into_owned()
+        + &String::from_utf8_lossy(&output.stderr);
+    (output.status.success(), text)
+}
+
+async fn produce_log(dir: &Path, aggregate: &str, max_size: &str, requests: usize) -> Vec<PathBuf> {
+    let upstream = tracking_portal().await;
+    let path = dir.join("audit.jsonl");
+    let (proxy, _sink) =
+        start_proxy_collecting(&upstream.url(), &audit_lines(&path, aggregate, max_size)).await;
+    drive(&proxy, requests, 16).await;
+    proxy.shutdown();
+    proxy.wait().await;
+    log_files(dir)
+}
+
+/// Under load, the records written equal the violations produced: 2 per request.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_violation_produced_under_load_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let files = produce_log(dir.path(), "0s", "64MiB", 400).await;
+    let lines = read_lines(&files);
+    let violations: Vec<_> = lines.iter().filter(|l| l["type"] == "violation").collect();
+    assert_eq!(violations.len(), 800);
+    assert!(violations.iter().all(|l| l["count"] == 1));
+    let (ok, text) = verify(&files);
+    assert!(ok, "{text}");
+    assert_eq!(text.trim(), "ok: 801 records, 1 files (instance test-1)");
+}
+
+/// Aggregated: far fewer lines, the same total count.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn aggregation_keeps_the_count_exact() {
+    let dir = tempfile::tempdir().unwrap();
+    let files = produce_log(dir.path(), "10s", "64MiB", 300).await;
+    let lines = read_lines(&files);
+    let violations: Vec<_> = lines.iter().filter(|l| l["type"] == "violation").collect();
+    let total: u64 = violations
+        .iter()
+        .map(|l| l["count"].as_u64().unwrap())
+        .sum();
+    assert_eq!(total, 600);
+    assert_eq!(
+        violations.len(),
+        2,
+        "one line per (cookie, kind) within the window"
+    );
+    assert!(verify(&files).0);
+}
+
+#[tokio::test]
+async fn no_cookie_value_or_query_string_reaches_the_audit_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let files = produce_log(dir.path(), "0s", "64MiB", 5).await;
+    let text: String = files
+        .iter()
+        .map(|f| std::fs::read_to_string(f).unwrap())
+        .collect();
+    for canary in ["CANARY", "token"] {
+        assert!(!text.contains(canary), "{canary} in the audit log");
+    }
+    let first = read_lines(&files)
+        .into_iter()
+        .find(|l| l["type"] == "violation")
+        .unwrap();
+    assert_eq!(first["client"], "127.0.0.0/24");
+    assert_eq!(first["path"].as_str().unwrap().split('?').count(), 1);
+}
+
+/// Rotation by size keeps one chain across files; a restart continues it.
+#[tokio::test]
+async fn rotation_and_restart_keep_one_chain() {
+    let dir = tempfile::tempdir().unwrap();
+    produce_log(dir.path(), "0s", "4KB", 30).await;
+    let files = produce_log(dir.path(), "0s", "4KB", 10).await;
+    assert!(files.len() > 3, "{files:?}");
+    let (ok, text) = verify(&files);
+    assert!(ok, "{text}");
+    let lines = read_lines(&files);
+    let reasons: Vec<_> = lines.iter().filter_map(|l| l["reason"].as_str()).collect();
+    assert!(
+        reasons.contains(&"new") && reasons.contains(&"rotation") && reasons.contains(&"restart"),
+        "{reasons:?}"
+    );
+    // Files are verified in any order: each file's first line places it in the chain.
+    let mut reversed = files.clone();
+    reversed.reverse();
+    assert!(verify(&reversed).0);
+}
+
+fn rewrite(path: &Path, edit: impl FnOnce(&mut Vec<String>)) {
+    let text = std::fs::read_to_string(path).unwrap();
+    let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
+    edit(&mut lines);
+    std::fs::write(path, lines.join("\n") + "\n").unwrap();
+}
+
+#[tokio::test]
+async fn every_kind_of_tampering_is_detected_with_its_place() {
+    let dir = tempfile::tempdir().unwrap();
+    let files = produce_log(dir.path(), "0s", "4KB", 20).await;
+    assert!(files.len() >= 3);
+    assert!(verify(&files).0);
+    let original: Vec<String> = files
+        .iter()
+        .map(|f| std::fs::read_to_string(f).unwrap())
+        .collect();
+    let restore = || {
+        for (f, text) in files.iter().zip(&original) {
+            std::fs::write(f, text).unwrap();
+        }
+    };
+    let target = &files[1];
+    type Tamper<'a> = Box<dyn Fn() + 'a>;
+    let cases: Vec<(&str, Tamper, &str)> = vec![
+        (
+            "a tampered byte",
+            Box::new(|| {
+                rewrite(target, |l| {
+                    l[2] = l[2].replacen("\"status\":200", "\"status\":201", 1)
+                })
+            }),
+            "does not match its hash",
+        ),
+        (
+            "a deleted line",
+            Box::new(|| {
+                rewrite(target, |l| {
+                    l.remove(2);
+                })
+            }),
+            "does not follow",
+        ),
+        (
+            "a swapped pair",
+            Box::new(|| rewrite(target, |l| l.swap(2, 3))),
+            "does not follow",
+        ),
+        (
+            "a truncated file",
+            Box::new(|| rewrite(target, |l| l.truncate(2))),
+            "does not continue",
+        ),
+    ];
+    for (name, tamper, expected) in cases {
+        tamper();
+        let (ok, text) = verify(&files);
+        assert!(!ok, "{name} went unnoticed");
+        assert!(text.contains(expected), "{name}: {text}");
+        assert!(
+            text.contains(&target.display().to_string()) || expected == "does not continue",
+            "{name}: {text}"
+        );
+        restore();
+    }
+    // A missing rotated file.
+    let without: Vec<PathBuf> = files
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| *i != 1)
+        .map(|(_, f)| f.clone())
+        .collect();
+    let (ok, text) = verify(&without);
+    assert!(!ok);
+    assert!(text.contains("a file between them is missing"), "{text}");
+    // The first file missing.
+    let (ok, text) = verify(&files[1..]);
+    assert!(!ok);
+    assert!(text.contains("files before it are missing"), "{text}");
+}
+
+/// A crash mid-line leaves a torn last line: reported as such, and the next run continues the
+/// chain from the last whole line.
+#[tokio::test]
+async fn a_torn_last_line_is_reported_and_the_chain_continues() {
+    let dir = tempfile::tempdir().unwrap();
+    let files = produce_log(dir.path(), "0s", "64MiB", 3).await;
+    let last = files.last().unwrap().clone();
+    let mut text = std::fs::read_to_string(&last).unwrap();
+    text.push_str("{\"action\":\"drop\",\"categ");
+    std::fs::write(&last, text).unwrap();
+    let files = produce_log(dir.path(), "0s", "64MiB", 3).await;
+    let (ok, text) = verify(&files);
+    assert!(ok, "{text}");
+    assert!(
+        text.contains("warning:") && text.contains("torn last line"),
+        "{text}"
+    );
+}
