@@ -301,3 +301,52 @@ async fn a_torn_last_line_is_reported_and_the_chain_continues() {
         "{text}"
     );
 }
+
+/// SIGTERM: the process flushes the aggregated records it still holds before exiting.
+#[tokio::test]
+async fn sigterm_flushes_every_pending_record() {
+    let upstream = tracking_portal().await;
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("audit.jsonl");
+    let config = dir.path().join("site.toml");
+    std::fs::write(
+        &config,
+        format!("[proxy]\nupstream = \"{}\"\n{}", upstream.url(), audit_lines(&log, "1h", "64MiB")),
+    )
+    .unwrap();
+    let mut child = std::process::Command::new(BIN)
+        .args(["serve", "--listen", "127.0.0.1:0", "--log-format", "json", "--config"])
+        .arg(&config)
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let (tx, lines) = std::sync::mpsc::channel::<String>();
+    std::thread::spawn(move || {
+        use std::io::BufRead;
+        for line in std::io::BufReader::new(stderr).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let listen = loop {
+        let line = lines.recv_timeout(std::time::Duration::from_secs(10)).expect("no startup line");
+        let event: serde_json::Value = serde_json::from_str(&line).unwrap();
+        if event["message"] == "consentry is serving" {
+            break event["listen"].as_str().unwrap().to_owned();
+        }
+    };
+    let client = http1_client();
+    for i in 0..5 {
+        let req = http::Request::get(format!("http://{listen}/p{i}")).body(empty()).unwrap();
+        body_text(client.request(req).await.unwrap()).await;
+    }
+    // The aggregation window is an hour: nothing is due yet, everything is in memory.
+    let status = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    assert!(status.success());
+    assert!(child.wait().unwrap().success());
+    let files = log_files(dir.path());
+    let lines = read_lines(&files);
+    let total: u64 = lines.iter().filter(|l| l["type"] == "violation").map(|l| l["count"].as_u64().unwrap()).sum();
+    assert_eq!(total, 10);
+    assert!(verify(&files).0);
+}

@@ -39,7 +39,15 @@ pub fn draw_per_day_chart(report: &Report, l: &Labels, lang: Lang) -> String {
     let plot_h = height - top - bottom;
     let max = days.iter().map(|d| d.violations).max().unwrap_or(0);
     let (step, axis_max) = nice_scale(max);
-    let mut svg = open_svg("chart-per-day", height, l.chart_per_day, report, lang);
+    let label = format!(
+        "{}: {} {} ({} – {})",
+        l.chart_per_day,
+        format_count(report.totals.violations, lang, ' '),
+        l.violations,
+        days.first().map_or("", |d| d.day.as_str()),
+        days.last().map_or("", |d| d.day.as_str()),
+    );
+    let mut svg = open_svg("chart-per-day", height, &label);
     draw_legend(&kinds, &mut svg);
     let scale = |n: u64| to_f64(n) / to_f64(axis_max) * plot_h;
     let mut tick = 0;
@@ -109,13 +117,13 @@ pub fn draw_top_cookies_chart(report: &Report, l: &Labels, lang: Lang) -> String
         .max()
         .unwrap_or(0)
         .max(1);
-    let mut svg = open_svg(
-        "chart-top-cookies",
-        height,
-        l.chart_top_cookies,
-        report,
-        lang,
-    );
+    let leaders: Vec<String> = cookies
+        .iter()
+        .take(3)
+        .map(|c| format!("{} {}", c.cookie, format_count(c.violations, lang, ' ')))
+        .collect();
+    let label = format!("{}: {}", l.chart_top_cookies, leaders.join(", "));
+    let mut svg = open_svg("chart-top-cookies", height, &label);
     draw_legend(&kinds, &mut svg);
     for (i, cookie) in cookies.iter().enumerate() {
         let y = top + row * to_f64(i as u64);
@@ -162,20 +170,11 @@ pub fn draw_top_cookies_chart(report: &Report, l: &Labels, lang: Lang) -> String
     svg
 }
 
-/// The `<svg>` element with its accessible name: a summary a screen reader can say.
-fn open_svg(id: &str, height: f64, title: &str, report: &Report, lang: Lang) -> String {
-    let label = format!(
-        "{title}: {} {}",
-        format_count(report.totals.violations, lang, ' '),
-        match lang {
-            Lang::En => "violations",
-            Lang::Fr => "violations",
-        }
-    );
+/// The `<svg>` element with its accessible name, which says what the chart shows in words.
+fn open_svg(id: &str, height: f64, label: &str) -> String {
+    let label = escape_html(label);
     format!(
-        r#"<svg id="{id}" class="chart" role="img" aria-label="{}" viewBox="0 0 {WIDTH} {height:.0}" width="100%" xmlns="http://www.w3.org/2000/svg"><title>{}</title>"#,
-        escape_html(&label),
-        escape_html(&label)
+        r#"<svg id="{id}" class="chart" role="img" aria-label="{label}" viewBox="0 0 {WIDTH} {height:.0}" width="100%" xmlns="http://www.w3.org/2000/svg"><title>{label}</title>"#
     )
 }
 

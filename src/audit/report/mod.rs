@@ -26,8 +26,8 @@ use std::process::ExitCode;
 
 use crate::cli::{ReportArgs, ReportFormat};
 
-pub use period::{normalise_time, parse_period, Period};
-pub use summary::{Report, REPORT_VERSION, TOP_COOKIES, TOP_PATHS};
+use period::{parse_period, Period};
+use summary::Report;
 
 pub fn run(args: &ReportArgs) -> ExitCode {
     let period = match parse_period(args.since.as_deref(), args.until.as_deref()) {
@@ -56,7 +56,7 @@ pub fn run(args: &ReportArgs) -> ExitCode {
 }
 
 /// Reads the files and checks their chain; the error names the file that failed.
-pub fn build_report(files: &[PathBuf], period: &Period) -> std::io::Result<Report> {
+fn build_report(files: &[PathBuf], period: &Period) -> std::io::Result<Report> {
     let opened = scan::open_files(files)?;
     let total_bytes = opened.iter().map(|(_, _, size)| size).sum();
     let mut progress = progress::Progress::on_stderr(total_bytes);
@@ -73,7 +73,7 @@ pub fn build_report(files: &[PathBuf], period: &Period) -> std::io::Result<Repor
 }
 
 /// The report in the format asked for.
-pub fn render_report(report: &Report, args: &ReportArgs) -> String {
+fn render_report(report: &Report, args: &ReportArgs) -> String {
     match args.format {
         ReportFormat::Text => text::render_text(report, args.lang),
         ReportFormat::Json => render_json(report),
