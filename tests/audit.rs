@@ -311,11 +311,22 @@ async fn sigterm_flushes_every_pending_record() {
     let config = dir.path().join("site.toml");
     std::fs::write(
         &config,
-        format!("[proxy]\nupstream = \"{}\"\n{}", upstream.url(), audit_lines(&log, "1h", "64MiB")),
+        format!(
+            "[proxy]\nupstream = \"{}\"\n{}",
+            upstream.url(),
+            audit_lines(&log, "1h", "64MiB")
+        ),
     )
     .unwrap();
     let mut child = std::process::Command::new(BIN)
-        .args(["serve", "--listen", "127.0.0.1:0", "--log-format", "json", "--config"])
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--log-format",
+            "json",
+            "--config",
+        ])
         .arg(&config)
         .stderr(std::process::Stdio::piped())
         .spawn()
@@ -324,12 +335,17 @@ async fn sigterm_flushes_every_pending_record() {
     let (tx, lines) = std::sync::mpsc::channel::<String>();
     std::thread::spawn(move || {
         use std::io::BufRead;
-        for line in std::io::BufReader::new(stderr).lines().map_while(Result::ok) {
+        for line in std::io::BufReader::new(stderr)
+            .lines()
+            .map_while(Result::ok)
+        {
             let _ = tx.send(line);
         }
     });
     let listen = loop {
-        let line = lines.recv_timeout(std::time::Duration::from_secs(10)).expect("no startup line");
+        let line = lines
+            .recv_timeout(std::time::Duration::from_secs(10))
+            .expect("no startup line");
         let event: serde_json::Value = serde_json::from_str(&line).unwrap();
         if event["message"] == "consentry is serving" {
             break event["listen"].as_str().unwrap().to_owned();
@@ -337,16 +353,96 @@ async fn sigterm_flushes_every_pending_record() {
     };
     let client = http1_client();
     for i in 0..5 {
-        let req = http::Request::get(format!("http://{listen}/p{i}")).body(empty()).unwrap();
+        let req = http::Request::get(format!("http://{listen}/p{i}"))
+            .body(empty())
+            .unwrap();
         body_text(client.request(req).await.unwrap()).await;
     }
     // The aggregation window is an hour: nothing is due yet, everything is in memory.
-    let status = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
     assert!(status.success());
     assert!(child.wait().unwrap().success());
     let files = log_files(dir.path());
     let lines = read_lines(&files);
-    let total: u64 = lines.iter().filter(|l| l["type"] == "violation").map(|l| l["count"].as_u64().unwrap()).sum();
+    let total: u64 = lines
+        .iter()
+        .filter(|l| l["type"] == "violation")
+        .map(|l| l["count"].as_u64().unwrap())
+        .sum();
     assert_eq!(total, 10);
+    assert!(verify(&files).0);
+}
+
+/// When the log cannot be written, the writer keeps the records, reports it in its state, makes
+/// responses wait once `max_pending` is reached (backpressure, not loss), and writes everything
+/// when the disk is back. The failure is made by moving the log's directory away: the next
+/// rotation cannot happen until it returns.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_log_that_cannot_be_written_holds_records_applies_backpressure_and_recovers() {
+    let upstream = tracking_portal().await;
+    let root = tempfile::tempdir().unwrap();
+    let dir = root.path().join("logs");
+    std::fs::create_dir(&dir).unwrap();
+    let path = dir.join("audit.jsonl");
+    let config = format!(
+        "{REGISTRY}\n[audit]\npath = \"{}\"\ninstance = \"test-1\"\naggregate = \"0s\"\nmax_size = \"1KB\"\nqueue = 1\nmax_pending = 4\n",
+        path.display()
+    );
+    let (proxy, _sink) = start_proxy_collecting(&upstream.url(), &config).await;
+    let state = proxy.audit_state().unwrap();
+    drive(&proxy, 2, 1).await;
+    let away = root.path().join("moved");
+    std::fs::rename(&dir, &away).unwrap();
+
+    // Each request makes two violations; the file is over 1 KB, so the next line needs a
+    // rotation, which fails while the directory is away.
+    let client = http1_client();
+    let addr = proxy.local_addr();
+    let stalled = tokio::spawn(async move {
+        for i in 0..6 {
+            let req = http::Request::get(format!("http://{addr}/x{i}"))
+                .body(empty())
+                .unwrap();
+            body_text(client.request(req).await.unwrap()).await;
+        }
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(800)).await;
+    assert!(!state.healthy.load(std::sync::atomic::Ordering::Relaxed));
+    assert!(
+        state
+            .write_failures
+            .load(std::sync::atomic::Ordering::Relaxed)
+            > 0
+    );
+    assert_eq!(state.pending.load(std::sync::atomic::Ordering::Relaxed), 4);
+    assert!(
+        !stalled.is_finished(),
+        "responses went on although records could not be kept"
+    );
+
+    std::fs::rename(&away, &dir).unwrap();
+    tokio::time::timeout(std::time::Duration::from_secs(10), stalled)
+        .await
+        .unwrap()
+        .unwrap();
+    proxy.shutdown();
+    proxy.wait().await;
+    assert!(state.healthy.load(std::sync::atomic::Ordering::Relaxed));
+    assert_eq!(
+        state
+            .violations_written
+            .load(std::sync::atomic::Ordering::Relaxed),
+        16
+    );
+    let files = log_files(&dir);
+    let total: u64 = read_lines(&files)
+        .iter()
+        .filter(|l| l["type"] == "violation")
+        .map(|l| l["count"].as_u64().unwrap())
+        .sum();
+    assert_eq!(total, 16);
     assert!(verify(&files).0);
 }

@@ -59,6 +59,8 @@ pub struct Violation<'a> {
 }
 
 /// What a line turned out to be.
+// One lives at a time, on the stack: boxing the large variant would allocate on every line.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, PartialEq, Eq)]
 pub enum Line<'a> {
     Violation(Violation<'a>),

@@ -66,11 +66,11 @@ fn describe_progress(done: u64, total: u64) -> String {
     const MIB: f64 = 1024.0 * 1024.0;
     #[allow(clippy::cast_precision_loss)] // a progress display needs no exact bytes
     let (done_mib, total_mib) = (done as f64 / MIB, total as f64 / MIB);
-    let percent = if total == 0 {
-        100
-    } else {
-        done.min(total).saturating_mul(100) / total
-    };
+    let percent = done
+        .min(total)
+        .saturating_mul(100)
+        .checked_div(total)
+        .unwrap_or(100);
     format!("reading {done_mib:.1} / {total_mib:.1} MiB ({percent}%)")
 }
 
