@@ -446,3 +446,39 @@ async fn a_log_that_cannot_be_written_holds_records_applies_backpressure_and_rec
     assert_eq!(total, 16);
     assert!(verify(&files).0);
 }
+
+/// Two instances behind a load balancer: their logs verify together, each chain on its own, and
+/// a break in one names that instance's file.
+#[tokio::test]
+async fn the_logs_of_several_instances_verify_together() {
+    let upstream = tracking_portal().await;
+    let root = tempfile::tempdir().unwrap();
+    let mut all = Vec::new();
+    for instance in ["web-1", "web-2"] {
+        let dir = root.path().join(instance);
+        std::fs::create_dir(&dir).unwrap();
+        let config = format!(
+            "{REGISTRY}\n[audit]\npath = \"{}\"\ninstance = \"{instance}\"\naggregate = \"0s\"\nmax_size = \"2KB\"\n",
+            dir.join("audit.jsonl").display()
+        );
+        let (proxy, _sink) = start_proxy_collecting(&upstream.url(), &config).await;
+        drive(&proxy, 6, 2).await;
+        proxy.shutdown();
+        proxy.wait().await;
+        all.extend(log_files(&dir));
+    }
+    let (ok, text) = verify(&all);
+    assert!(ok, "{text}");
+    assert!(text.contains("instances web-1, web-2"), "{text}");
+    // Dropping one of web-2's middle files breaks web-2's chain only.
+    let web2: Vec<_> = all
+        .iter()
+        .filter(|p| p.to_string_lossy().contains("web-2"))
+        .cloned()
+        .collect();
+    assert!(web2.len() >= 3);
+    let without: Vec<_> = all.iter().filter(|p| **p != web2[1]).cloned().collect();
+    let (ok, text) = verify(&without);
+    assert!(!ok);
+    assert!(text.contains("web-2"), "{text}");
+}
