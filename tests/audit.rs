@@ -388,7 +388,7 @@ async fn a_log_that_cannot_be_written_holds_records_applies_backpressure_and_rec
     std::fs::create_dir(&dir).unwrap();
     let path = dir.join("audit.jsonl");
     let config = format!(
-        "{REGISTRY}\n[audit]\npath = \"{}\"\ninstance = \"test-1\"\naggregate = \"0s\"\nmax_size = \"1KB\"\nqueue = 1\nmax_pending = 4\n",
+        "{REGISTRY}\n[audit]\npath = \"{}\"\ninstance = \"test-1\"\naggregate = \"0s\"\nmax_size = \"1KB\"\nqueue = 1\nmax_pending = 4\n[admin]\nlisten = \"127.0.0.1:0\"\n",
         path.display()
     );
     let (proxy, _sink) = start_proxy_collecting(&upstream.url(), &config).await;
@@ -422,12 +422,32 @@ async fn a_log_that_cannot_be_written_holds_records_applies_backpressure_and_rec
         !stalled.is_finished(),
         "responses went on although records could not be kept"
     );
+    let admin = proxy.admin_addr().unwrap();
+    let (status, text) = admin_get(admin, "/readyz").await;
+    assert_eq!(status, 503, "{text}");
+    assert!(
+        text.contains("audit log cannot be written (4 records"),
+        "{text}"
+    );
+    let (_, metrics) = admin_get(admin, "/metrics").await;
+    assert!(metrics.contains("consentry_audit_healthy 0"), "{metrics}");
+    assert!(
+        metrics.contains("consentry_audit_pending_records 4"),
+        "{metrics}"
+    );
 
     std::fs::rename(&away, &dir).unwrap();
     tokio::time::timeout(std::time::Duration::from_secs(10), stalled)
         .await
         .unwrap()
         .unwrap();
+    let (status, _) = admin_get(admin, "/readyz").await;
+    assert_eq!(status, 200);
+    let (_, metrics) = admin_get(admin, "/metrics").await;
+    assert!(
+        metrics.contains("consentry_audit_write_failures_total"),
+        "{metrics}"
+    );
     proxy.shutdown();
     proxy.wait().await;
     assert!(state.healthy.load(std::sync::atomic::Ordering::Relaxed));
@@ -481,4 +501,13 @@ async fn the_logs_of_several_instances_verify_together() {
     let (ok, text) = verify(&without);
     assert!(!ok);
     assert!(text.contains("web-2"), "{text}");
+}
+
+async fn admin_get(addr: std::net::SocketAddr, path: &str) -> (u16, String) {
+    let req = http::Request::get(format!("http://{addr}{path}"))
+        .body(empty())
+        .unwrap();
+    let response = http1_client().request(req).await.unwrap();
+    let status = response.status().as_u16();
+    (status, body_text(response).await)
 }

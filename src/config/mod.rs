@@ -45,6 +45,8 @@ pub struct Config {
     pub enforcement: Option<Enforcement>,
     /// The tamper-evident audit log; `None` without an `[audit]` table.
     pub audit: Option<AuditConfig>,
+    /// Where `/healthz`, `/readyz` and `/metrics` are served; `None` without `[admin] listen`.
+    pub admin_listen: Option<SocketAddr>,
 }
 
 /// What cookie enforcement needs: the registry, where consent is read, and what to do.
@@ -187,11 +189,21 @@ fn validate(
         .audit
         .as_ref()
         .and_then(|a| audit::validate_audit(a, source, &mut errors));
+    let admin_listen = raw
+        .admin
+        .as_ref()
+        .and_then(|a| a.listen.as_ref())
+        .and_then(|text| {
+            parse_listen(text.get_ref())
+                .map_err(|m| errors.push(source.error("admin.listen", Some(text), m)))
+                .ok()
+        });
     match proxy {
         Some(proxy) if errors.is_empty() => Ok(Config {
             proxy,
             enforcement,
             audit,
+            admin_listen,
         }),
         _ => Err(ConfigErrors(errors)),
     }

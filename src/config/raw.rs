@@ -21,6 +21,7 @@ pub struct RawConfig {
     #[serde(default)]
     pub policy: RawPolicy,
     pub audit: Option<Spanned<RawAudit>>,
+    pub admin: Option<RawAdmin>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -161,4 +162,10 @@ pub struct RawAudit {
     pub aggregate: Option<Text>,
     pub queue: Option<Spanned<u64>>,
     pub max_pending: Option<Spanned<u64>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawAdmin {
+    pub listen: Option<Text>,
 }

@@ -18,6 +18,7 @@ use tokio::task::JoinHandle;
 use tracing::{debug, info, info_span, warn, Instrument};
 
 use super::Proxy;
+use crate::admin::{bind_admin, serve_admin, AdminState};
 use crate::audit::{AuditLog, AuditState, TracingSink, ViolationSink};
 use crate::config::Config;
 use crate::privacy::truncate_ip;
@@ -39,6 +40,7 @@ pub struct RunningServer {
     stop: watch::Sender<bool>,
     task: JoinHandle<()>,
     audit: Option<AuditLog>,
+    admin_addr: Option<SocketAddr>,
 }
 
 impl RunningServer {
@@ -50,6 +52,11 @@ impl RunningServer {
     /// Asks for a graceful shutdown; [`RunningServer::wait`] returns once it is done.
     pub fn shutdown(&self) {
         self.stop.send_replace(true);
+    }
+
+    /// Where the admin endpoints listen, when `[admin] listen` is set.
+    pub fn admin_addr(&self) -> Option<SocketAddr> {
+        self.admin_addr
     }
 
     /// The audit writer's state, when an `[audit]` log is configured.
@@ -85,6 +92,19 @@ pub async fn start_with_sink(
     let local_addr = listener
         .local_addr()
         .map_err(|source| StartError::Bind { addr, source })?;
+    let admin = match config.admin_listen {
+        Some(admin_addr) => {
+            Some(
+                bind_admin(admin_addr)
+                    .await
+                    .map_err(|source| StartError::Bind {
+                        addr: admin_addr,
+                        source,
+                    })?,
+            )
+        }
+        None => None,
+    };
     let grace = config.proxy.grace_period;
     let builder = build_connection_builder(&config);
     if config.enforcement.is_none() {
@@ -99,12 +119,26 @@ pub async fn start_with_sink(
         .map_err(StartError::Client)?;
     let proxy = Arc::new(proxy);
     let (stop, stopped) = watch::channel(false);
+    let admin_addr = match admin {
+        Some(admin) => {
+            let addr = admin
+                .local_addr()
+                .map_err(|source| StartError::Bind { addr, source })?;
+            let state = AdminState {
+                audit: audit.as_ref().map(|a| a.handle().state),
+            };
+            tokio::spawn(serve_admin(admin, state, stopped.clone()));
+            Some(addr)
+        }
+        None => None,
+    };
     let task = tokio::spawn(accept_loop(listener, proxy, builder, stopped, grace));
     Ok(RunningServer {
         local_addr,
         stop,
         task,
         audit,
+        admin_addr,
     })
 }
 
@@ -113,7 +147,7 @@ pub async fn serve(config: Config, signal: impl Future<Output = ()>) -> Result<(
     let upstream = config.proxy.upstream.authority.to_string();
     let scheme = config.proxy.upstream.scheme.as_str();
     let server = start(config).await?;
-    info!(listen = %server.local_addr(), upstream = %format_args!("{scheme}://{upstream}"), "consentry is serving");
+    info!(listen = %server.local_addr(), upstream = %format_args!("{scheme}://{upstream}"), admin = server.admin_addr().map(|a| a.to_string()), "consentry is serving");
     signal.await;
     info!("shutdown requested: finishing in-flight requests");
     server.shutdown();
