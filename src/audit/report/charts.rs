@@ -5,9 +5,10 @@ use std::fmt::Write;
 
 use time::{Date, Month};
 
-use super::labels::{format_count, Labels};
+use super::labels::Labels;
 use super::markup::escape_html;
 use super::summary::{DayRow, Report};
+use super::wording::format_count;
 use crate::cli::Lang;
 
 const WIDTH: u32 = 960;
@@ -40,8 +41,9 @@ pub fn draw_per_day_chart(report: &Report, l: &Labels, lang: Lang) -> String {
     let max = days.iter().map(|d| d.violations).max().unwrap_or(0);
     let (step, axis_max) = nice_scale(max);
     let label = format!(
-        "{}: {} {} ({} – {})",
+        "{}{}{} {} ({} – {})",
         l.chart_per_day,
+        l.colon,
         format_count(report.totals.violations, lang, ' '),
         l.violations,
         days.first().map_or("", |d| d.day.as_str()),
@@ -64,7 +66,8 @@ pub fn draw_per_day_chart(report: &Report, l: &Labels, lang: Lang) -> String {
         tick += step;
     }
     let slot = plot_w / to_f64(days.len().max(1) as u64);
-    let bar = (slot * 0.8).max(1.0);
+    // A few days would make slabs: bars stay bar-shaped.
+    let bar = (slot * 0.8).clamp(1.0, 56.0);
     let label_every = days.len().div_ceil(12).max(1);
     for (i, day) in days.iter().enumerate() {
         let x = left + slot * to_f64(i as u64) + (slot - bar) / 2.0;
@@ -122,7 +125,7 @@ pub fn draw_top_cookies_chart(report: &Report, l: &Labels, lang: Lang) -> String
         .take(3)
         .map(|c| format!("{} {}", c.cookie, format_count(c.violations, lang, ' ')))
         .collect();
-    let label = format!("{}: {}", l.chart_top_cookies, leaders.join(", "));
+    let label = format!("{}{}{}", l.chart_top_cookies, l.colon, leaders.join(", "));
     let mut svg = open_svg("chart-top-cookies", height, &label);
     draw_legend(&kinds, &mut svg);
     for (i, cookie) in cookies.iter().enumerate() {

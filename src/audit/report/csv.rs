@@ -76,6 +76,8 @@ pub fn render_csv(report: &Report) -> String {
     csv.row("chain", "status", chain.status, "");
     csv.count("chain", "records", "", chain.records);
     csv.count("chain", "files", "", chain.files as u64);
+    csv.count("chain", "problems", "", chain.problem_count);
+    csv.count("chain", "warnings", "", chain.warning_count);
     for (section, problems) in [
         ("chain_problem", &chain.problems),
         ("chain_warning", &chain.warnings),

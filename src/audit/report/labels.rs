@@ -7,6 +7,8 @@ use crate::cli::Lang;
 pub struct Labels {
     pub lang_code: &'static str,
     pub title: &'static str,
+    /// `: ` in English, ` : ` in French typography.
+    pub colon: &'static str,
     pub generated: &'static str,
     pub files: &'static str,
     pub period: &'static str,
@@ -17,10 +19,9 @@ pub struct Labels {
     pub chain_intact: &'static str,
     pub chain_broken: &'static str,
     pub chain_broken_note: &'static str,
-    pub records_in_files: &'static str,
-    pub instances_word: &'static str,
     pub problems: &'static str,
     pub warnings: &'static str,
+    pub verify_hint: &'static str,
     pub totals: &'static str,
     pub violations: &'static str,
     pub lines: &'static str,
@@ -34,6 +35,7 @@ pub struct Labels {
     pub by_kind: &'static str,
     pub kind: &'static str,
     pub meaning: &'static str,
+    pub code: &'static str,
     pub by_category: &'static str,
     pub category: &'static str,
     pub uncategorised: &'static str,
@@ -49,7 +51,6 @@ pub struct Labels {
     pub cookie: &'static str,
     pub declaration: &'static str,
     pub undeclared: &'static str,
-    pub kinds_column: &'static str,
     pub top_paths: &'static str,
     pub path: &'static str,
     pub other_paths: &'static str,
@@ -64,6 +65,7 @@ pub struct Labels {
 pub const EN: Labels = Labels {
     lang_code: "en",
     title: "consentry audit report",
+    colon: ": ",
     generated: "Generated",
     files: "Files",
     period: "Period",
@@ -74,10 +76,9 @@ pub const EN: Labels = Labels {
     chain_intact: "INTACT",
     chain_broken: "BROKEN",
     chain_broken_note: "the log may have been altered or be incomplete: the figures below cannot be trusted as complete",
-    records_in_files: "records in",
-    instances_word: "instances",
     problems: "Problems",
     warnings: "Warnings",
+    verify_hint: "consentry audit verify lists them all",
     totals: "Totals",
     violations: "violations",
     lines: "lines",
@@ -91,6 +92,7 @@ pub const EN: Labels = Labels {
     by_kind: "By kind of violation",
     kind: "kind",
     meaning: "meaning",
+    code: "code",
     by_category: "By category",
     category: "category",
     uncategorised: "(no category)",
@@ -106,14 +108,13 @@ pub const EN: Labels = Labels {
     cookie: "cookie",
     declaration: "declaration",
     undeclared: "undeclared",
-    kinds_column: "by kind",
     top_paths: "Top paths",
     path: "path",
     other_paths: "other paths",
     per_day: "Violations per day (UTC)",
     day: "day",
-    earlier_days: "earlier days not shown (see --format json, csv or html)",
-    more_rows: "more rows in --format json or csv",
+    earlier_days: "earlier days: see --format json, csv or html",
+    more_rows: "more in --format json or csv",
     chart_per_day: "Violations per day, stacked by kind",
     chart_top_cookies: "Cookies with the most violations",
 };
@@ -121,6 +122,7 @@ pub const EN: Labels = Labels {
 pub const FR: Labels = Labels {
     lang_code: "fr",
     title: "Rapport d’audit consentry",
+    colon: " : ",
     generated: "Produit le",
     files: "Fichiers",
     period: "Période",
@@ -131,10 +133,9 @@ pub const FR: Labels = Labels {
     chain_intact: "INTACTE",
     chain_broken: "ROMPUE",
     chain_broken_note: "le journal a pu être modifié ou être incomplet : les chiffres ci-dessous ne peuvent pas être tenus pour complets",
-    records_in_files: "enregistrements dans",
-    instances_word: "instances",
     problems: "Problèmes",
     warnings: "Avertissements",
+    verify_hint: "consentry audit verify les liste tous",
     totals: "Totaux",
     violations: "violations",
     lines: "lignes",
@@ -148,6 +149,7 @@ pub const FR: Labels = Labels {
     by_kind: "Par type de violation",
     kind: "type",
     meaning: "signification",
+    code: "code",
     by_category: "Par catégorie",
     category: "catégorie",
     uncategorised: "(sans catégorie)",
@@ -163,14 +165,13 @@ pub const FR: Labels = Labels {
     cookie: "cookie",
     declaration: "déclaration",
     undeclared: "non déclaré",
-    kinds_column: "par type",
     top_paths: "Chemins les plus touchés",
     path: "chemin",
     other_paths: "autres chemins",
     per_day: "Violations par jour (UTC)",
     day: "jour",
-    earlier_days: "jours antérieurs non affichés (voir --format json, csv ou html)",
-    more_rows: "lignes de plus dans --format json ou csv",
+    earlier_days: "jours antérieurs : voir --format json, csv ou html",
+    more_rows: "de plus dans --format json ou csv",
     chart_per_day: "Violations par jour, empilées par type",
     chart_top_cookies: "Cookies ayant le plus de violations",
 };
@@ -179,69 +180,5 @@ pub fn labels_for(lang: Lang) -> &'static Labels {
     match lang {
         Lang::En => &EN,
         Lang::Fr => &FR,
-    }
-}
-
-/// What a violation kind means, for people who do not know the CookieBlock numbering.
-pub fn describe_kind(lang: Lang, kind: &str) -> &'static str {
-    match (lang, kind) {
-        (Lang::En, "malformed") => "not a cookie a browser would store",
-        (Lang::En, "undeclared") => "no declaration matches (M5)",
-        (Lang::En, "no-consent") => "needs consent, no choice made (M7)",
-        (Lang::En, "refused") => "refused by the visitor or GPC (M8)",
-        (Lang::En, "lifetime-exceeded") => "lives longer than declared (M3)",
-        (Lang::En, "attribute-missing") => "Secure, HttpOnly or SameSite wrong",
-        (Lang::Fr, "malformed") => "cookie qu’un navigateur ne garderait pas",
-        (Lang::Fr, "undeclared") => "aucune déclaration ne correspond (M5)",
-        (Lang::Fr, "no-consent") => "soumis au consentement, pas de choix (M7)",
-        (Lang::Fr, "refused") => "refusé par le visiteur ou GPC (M8)",
-        (Lang::Fr, "lifetime-exceeded") => "vit plus longtemps que déclaré (M3)",
-        (Lang::Fr, "attribute-missing") => "Secure, HttpOnly ou SameSite incorrect",
-        _ => "",
-    }
-}
-
-/// What a consent state means.
-pub fn describe_consent(lang: Lang, state: &str) -> &'static str {
-    match (lang, state) {
-        (Lang::En, "none") => "no choice yet (or unreadable)",
-        (Lang::En, "given") => "every category granted",
-        (Lang::En, "refused") => "every category refused",
-        (Lang::En, "partial") => "some categories granted",
-        (Lang::Fr, "none") => "pas encore de choix (ou illisible)",
-        (Lang::Fr, "given") => "toutes les catégories acceptées",
-        (Lang::Fr, "refused") => "toutes les catégories refusées",
-        (Lang::Fr, "partial") => "certaines catégories acceptées",
-        _ => "",
-    }
-}
-
-/// `1234567` as `1,234,567` (English) or with `separator` between thousands (French).
-pub fn format_count(n: u64, lang: Lang, french_separator: char) -> String {
-    let separator = match lang {
-        Lang::En => ',',
-        Lang::Fr => french_separator,
-    };
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3 * 3);
-    for (i, digit) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(separator);
-        }
-        out.push(digit);
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn counts_are_grouped_by_thousands_per_language() {
-        assert_eq!(format_count(0, Lang::En, ' '), "0");
-        assert_eq!(format_count(999, Lang::En, ' '), "999");
-        assert_eq!(format_count(1_234_567, Lang::En, ' '), "1,234,567");
-        assert_eq!(format_count(1_234, Lang::Fr, '\u{202f}'), "1\u{202f}234");
     }
 }

@@ -3,6 +3,9 @@
 
 use std::fmt::Write;
 
+use super::charts::colour_of;
+use super::wording::abbreviate_kind;
+
 /// An HTML table whose cells are escaped on the way in.
 pub struct Table {
     numeric: Vec<bool>,
@@ -12,16 +15,30 @@ pub struct Table {
 impl Table {
     /// `headers`: each column's title and whether it holds numbers (right-aligned).
     pub fn new(headers: &[(&str, bool)]) -> Self {
-        let mut html = String::from("<table><thead><tr>");
+        Self::with_kinds(headers, &[])
+    }
+
+    /// The `headers`, then one numeric column per kind, headed by the kind's chart colour.
+    pub fn with_kinds(headers: &[(&str, bool)], kinds: &[&str]) -> Self {
+        let mut html = String::from(r#"<div class="table"><table><thead><tr>"#);
         for (title, numeric) in headers {
             let class = if *numeric { r#" class="num""# } else { "" };
             let _ = write!(html, "<th{class}>{}</th>", escape_html(title));
         }
-        html.push_str("</tr></thead><tbody>");
-        Self {
-            numeric: headers.iter().map(|(_, numeric)| *numeric).collect(),
-            html,
+        for kind in kinds {
+            // Short codes keep eleven columns within a printed page; the title says the kind.
+            let _ = write!(
+                html,
+                r#"<th class="num"><abbr title="{}">{}{}</abbr></th>"#,
+                escape_html(kind),
+                swatch(kind),
+                escape_html(&abbreviate_kind(kind))
+            );
         }
+        html.push_str("</tr></thead><tbody>");
+        let mut numeric: Vec<bool> = headers.iter().map(|(_, numeric)| *numeric).collect();
+        numeric.extend(kinds.iter().map(|_| true));
+        Self { numeric, html }
     }
 
     pub fn row(&mut self, cells: &[&str]) {
@@ -45,8 +62,20 @@ impl Table {
 
     pub fn write_to(&self, out: &mut String) {
         out.push_str(&self.html);
-        out.push_str("</tbody></table>");
+        out.push_str("</tbody></table></div>");
     }
+}
+
+/// A kind's name after a square of its chart colour, so that tables double as the legend.
+pub fn label_kind(kind: &str) -> String {
+    format!("{}{}", swatch(kind), escape_html(kind))
+}
+
+fn swatch(kind: &str) -> String {
+    format!(
+        r#"<span class="swatch" style="background:{}"></span>"#,
+        colour_of(kind)
+    )
 }
 
 /// Escapes text for HTML element content and quoted attribute values alike.

@@ -8,16 +8,20 @@
 mod charts;
 mod csv;
 mod html;
+mod html_tables;
 mod labels;
 mod line;
 mod markup;
 mod period;
 mod progress;
 mod scan;
+mod summarise;
 mod summary;
 mod table;
 mod tally;
 mod text;
+mod text_tables;
+mod wording;
 
 use std::collections::HashSet;
 use std::io::Write;
@@ -48,6 +52,8 @@ pub fn run(args: &ReportArgs) -> ExitCode {
     let rendered = render_report(&report, args);
     match write_output(args.output.as_ref(), rendered.as_bytes()) {
         Ok(()) => ExitCode::SUCCESS,
+        // `… | head` closed the pipe: the reader has what it wanted.
+        Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("{error}");
             ExitCode::FAILURE
@@ -61,9 +67,12 @@ fn build_report(files: &[PathBuf], period: &Period) -> std::io::Result<Report> {
     let total_bytes = opened.iter().map(|(_, _, size)| size).sum();
     let mut progress = progress::Progress::on_stderr(total_bytes);
     let tally = scan::scan_files(opened, period, &mut progress)?;
-    let chain = crate::audit::verify::verify_files(files)?;
+    progress.announce("checking the hash chains…");
+    let chain = crate::audit::verify::verify_files(files);
+    progress.finish();
+    let chain = chain?;
     let generated_at = crate::audit::format_time(std::time::SystemTime::now());
-    Ok(summary::summarise(
+    Ok(summarise::summarise(
         tally,
         chain,
         files,

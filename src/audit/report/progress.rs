@@ -17,6 +17,8 @@ pub struct Progress {
     done: u64,
     checked_at: u64,
     drawn_at: Option<Instant>,
+    /// Characters on the line now, to blank them out.
+    drawn_width: usize,
 }
 
 impl Progress {
@@ -32,6 +34,7 @@ impl Progress {
             done: 0,
             checked_at: 0,
             drawn_at: None,
+            drawn_width: 0,
         }
     }
 
@@ -46,19 +49,39 @@ impl Progress {
             return;
         }
         self.drawn_at = Some(Instant::now());
-        let line = describe_progress(self.done, self.total);
-        let mut stderr = std::io::stderr().lock();
-        // A progress line that cannot be drawn is not worth failing the report for.
-        let _ = write!(stderr, "\r{line}");
-        let _ = stderr.flush();
+        self.draw(&describe_progress(self.done, self.total));
+    }
+
+    /// Replaces the line with a word on the next (long) step, e.g. checking the chain.
+    pub fn announce(&mut self, text: &str) {
+        if self.enabled {
+            self.draw(text);
+        }
     }
 
     /// Erases the line, so that what follows on the terminal starts clean.
     pub fn finish(&mut self) {
-        if self.enabled && self.drawn_at.take().is_some() {
-            let width = describe_progress(self.done, self.total).len();
-            let _ = write!(std::io::stderr().lock(), "\r{:width$}\r", "");
+        if self.enabled && self.drawn_width > 0 {
+            self.draw("");
+            self.drawn_width = 0;
         }
+    }
+
+    fn draw(&mut self, text: &str) {
+        let width = text.chars().count();
+        let blank = self.drawn_width.saturating_sub(width);
+        self.drawn_width = width;
+        let mut stderr = std::io::stderr().lock();
+        // A progress line that cannot be drawn is not worth failing the report for.
+        let _ = write!(stderr, "\r{text}{:blank$}\r{text}", "");
+        let _ = stderr.flush();
+    }
+}
+
+/// A report that fails half-way must not leave a stale progress line before its error.
+impl Drop for Progress {
+    fn drop(&mut self) {
+        self.finish();
     }
 }
 
@@ -91,7 +114,9 @@ mod tests {
     fn a_disabled_progress_never_draws() {
         let mut progress = Progress::new(10, false);
         progress.advance(1 << 30);
+        progress.announce("checking");
         assert!(progress.drawn_at.is_none());
+        assert_eq!(progress.drawn_width, 0);
         progress.finish();
     }
 }

@@ -41,7 +41,6 @@ pub fn scan_files(
         )
         .map_err(|e| name_error(&path, &e))?;
     }
-    progress.finish();
     Ok(tally)
 }
 
