@@ -2,6 +2,8 @@
 //! only cookies in play are the ones the portal sets in headers), labelled in French and English
 //! like an Opendatasoft portal.
 
+use crate::html::escape_html;
+
 /// Every page: a title, the navigation, and `body`.
 fn render_page(title: &str, body: &str) -> String {
     format!(
@@ -101,22 +103,6 @@ pub fn render_bad_request(reason: &str) -> String {
             escape_html(reason)
         ),
     )
-}
-
-/// Cookie names come from the request: a crafted one must not become markup.
-fn escape_html(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
-        }
-    }
-    out
 }
 
 #[cfg(test)]
