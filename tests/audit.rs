@@ -173,6 +173,19 @@ async fn no_cookie_value_or_query_string_reaches_the_audit_log() {
     for canary in ["CANARY", "token"] {
         assert!(!text.contains(canary), "{canary} in the audit log");
     }
+    for format in ["text", "json", "csv", "html"] {
+        let output = Command::new(BIN)
+            .args(["audit", "report", "--format", format])
+            .args(&files)
+            .output()
+            .unwrap();
+        assert!(output.status.success());
+        let report = String::from_utf8_lossy(&output.stdout);
+        assert!(report.contains("_ga"), "{format}: {report}");
+        for canary in ["CANARY", "token"] {
+            assert!(!report.contains(canary), "{canary} in the {format} report");
+        }
+    }
     let first = read_lines(&files)
         .into_iter()
         .find(|l| l["type"] == "violation")
