@@ -14,22 +14,7 @@ pub const GENESIS: &str = "00000000000000000000000000000000000000000000000000000
 /// Writes `value` in canonical form.
 pub fn write_canonical(value: &Value, out: &mut String) {
     match value {
-        Value::Object(map) => {
-            let mut keys: Vec<&String> = map.keys().collect();
-            keys.sort();
-            out.push('{');
-            for (i, key) in keys.into_iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                write_string(key, out);
-                out.push(':');
-                if let Some(value) = map.get(key) {
-                    write_canonical(value, out);
-                }
-            }
-            out.push('}');
-        }
+        Value::Object(map) => write_object(map, None, out),
         Value::Array(items) => {
             out.push('[');
             for (i, item) in items.iter().enumerate() {
@@ -44,16 +29,36 @@ pub fn write_canonical(value: &Value, out: &mut String) {
     }
 }
 
+/// An object with sorted keys, leaving out `skip` (the line's own `hash`) without copying it.
+fn write_object(map: &Map<String, Value>, skip: Option<&str>, out: &mut String) {
+    let mut keys: Vec<&String> = map.keys().filter(|k| Some(k.as_str()) != skip).collect();
+    keys.sort();
+    out.push('{');
+    for (i, key) in keys.into_iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        write_string(key, out);
+        out.push(':');
+        if let Some(value) = map.get(key) {
+            write_canonical(value, out);
+        }
+    }
+    out.push('}');
+}
+
 fn write_string(text: &str, out: &mut String) {
-    out.push_str(&Value::String(text.to_owned()).to_string());
+    // serde_json's string escaping, written straight into `out`.
+    let mut buf = Vec::with_capacity(text.len() + 2);
+    if serde_json::to_writer(&mut buf, text).is_ok() {
+        out.push_str(&String::from_utf8_lossy(&buf));
+    }
 }
 
 /// SHA-256 (lowercase hex) of the canonical form of `object` without its `hash` key.
 pub fn hash_of(object: &Map<String, Value>) -> String {
-    let mut without = object.clone();
-    without.remove("hash");
-    let mut text = String::with_capacity(512);
-    write_canonical(&Value::Object(without), &mut text);
+    let mut text = String::with_capacity(768);
+    write_object(object, Some("hash"), &mut text);
     to_hex(&Sha256::digest(text.as_bytes()))
 }
 
