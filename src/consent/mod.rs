@@ -6,11 +6,17 @@
 //! table maps those keys to registry categories. The format is always named by the configuration,
 //! never guessed from the cookie name (products share names such as `CookieConsent`).
 
+mod axeptio;
+mod cookieconsent;
 mod cookies;
+mod cookieyes;
 pub mod format;
 mod gpc;
 mod json;
+mod klaro;
 pub mod source;
+mod tarteaucitron;
+pub mod tcf;
 
 use std::fmt;
 

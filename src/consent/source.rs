@@ -25,12 +25,26 @@ pub struct ConsentConfig {
 }
 
 /// The names of the known formats, for configuration errors.
-pub const FORMATS: &[&str] = &["json"];
+pub const FORMATS: &[&str] = &[
+    "json",
+    "tarteaucitron",
+    "klaro",
+    "cookieconsent",
+    "cookieyes",
+    "axeptio",
+    "tcf",
+];
 
 /// Builds the adapter for `format = "…"`.
 pub fn make_format(name: &str) -> Option<Box<dyn ConsentFormat>> {
     match name {
         "json" => Some(Box::new(super::json::JsonFormat)),
+        "tarteaucitron" => Some(Box::new(super::tarteaucitron::TarteaucitronFormat)),
+        "klaro" => Some(Box::new(super::klaro::KlaroFormat)),
+        "cookieconsent" => Some(Box::new(super::cookieconsent::CookieConsentFormat)),
+        "cookieyes" => Some(Box::new(super::cookieyes::CookieYesFormat)),
+        "axeptio" => Some(Box::new(super::axeptio::AxeptioFormat)),
+        "tcf" => Some(Box::new(super::tcf::TcfFormat)),
         _ => None,
     }
 }
