@@ -17,6 +17,37 @@ pub fn find_request_cookie<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h
         })
 }
 
+/// Every cookie whose name starts with `prefix`, as `suffix=value` pairs joined by `;`, in the
+/// order sent; `None` when there is none. Only the first of same-name cookies counts.
+pub fn collect_cookie_family(headers: &HeaderMap, prefix: &str) -> Option<String> {
+    let mut joined = String::new();
+    let mut seen: Vec<&str> = Vec::new();
+    let pairs = headers
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|line| std::str::from_utf8(line.as_bytes()).ok())
+        .flat_map(|line| line.split(';'));
+    for pair in pairs {
+        let Some((key, value)) = pair.split_once('=') else {
+            continue;
+        };
+        let Some(suffix) = key.trim().strip_prefix(prefix) else {
+            continue;
+        };
+        if suffix.is_empty() || seen.contains(&suffix) {
+            continue;
+        }
+        seen.push(suffix);
+        if !joined.is_empty() {
+            joined.push(';');
+        }
+        joined.push_str(suffix);
+        joined.push('=');
+        joined.push_str(value.trim());
+    }
+    (!joined.is_empty()).then_some(joined)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -58,6 +89,19 @@ mod tests {
     fn does_not_match_a_name_that_only_contains_the_wanted_one() {
         let map = headers(&["xconsent=1; consentx=2"]);
         assert_eq!(find_request_cookie(&map, "consent"), None);
+    }
+
+    #[test]
+    fn collects_a_cookie_family_by_prefix_first_of_each_name() {
+        let map = headers(&[
+            "cmplz_statistics=allow; a=1",
+            "cmplz_marketing=deny; cmplz_statistics=deny",
+        ]);
+        assert_eq!(
+            collect_cookie_family(&map, "cmplz_").as_deref(),
+            Some("statistics=allow;marketing=deny")
+        );
+        assert_eq!(collect_cookie_family(&map, "other_"), None);
     }
 
     #[test]

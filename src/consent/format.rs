@@ -23,6 +23,13 @@ pub trait ConsentFormat: Send + Sync + Debug {
     /// The name used in `format = "…"`.
     fn name(&self) -> &'static str;
 
+    /// Formats that keep one cookie per category (Complianz: `cmplz_statistics=allow`) read
+    /// every cookie whose name starts with the source's `cookie`; `read` then gets them as
+    /// `suffix=value` pairs joined by `;` (`statistics=allow;marketing=deny`).
+    fn reads_cookie_family(&self) -> bool {
+        false
+    }
+
     /// Reads one raw cookie value (as sent, possibly percent-encoded). Each `(key, granted)`
     /// answer is reported through `answer`; answers reported before an `Err` are discarded by
     /// the caller.

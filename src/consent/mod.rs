@@ -7,6 +7,7 @@
 //! never guessed from the cookie name (products share names such as `CookieConsent`).
 
 mod axeptio;
+mod complianz;
 mod cookieconsent;
 mod cookies;
 mod cookieyes;

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use http::header::HeaderMap;
 use tracing::debug;
 
+use super::cookies::collect_cookie_family;
 use super::format::{ConsentFormat, Reading};
 use super::{find_request_cookie, has_gpc, Consent, ConsentState, MAX_CONSENT_VALUE};
 use crate::registry::CategorySet;
@@ -33,6 +34,7 @@ pub const FORMATS: &[&str] = &[
     "cookieyes",
     "axeptio",
     "tcf",
+    "complianz",
 ];
 
 /// Builds the adapter for `format = "…"`.
@@ -45,6 +47,7 @@ pub fn make_format(name: &str) -> Option<Box<dyn ConsentFormat>> {
         "cookieyes" => Some(Box::new(super::cookieyes::CookieYesFormat)),
         "axeptio" => Some(Box::new(super::axeptio::AxeptioFormat)),
         "tcf" => Some(Box::new(super::tcf::TcfFormat)),
+        "complianz" => Some(Box::new(super::complianz::ComplianzFormat)),
         _ => None,
     }
 }
@@ -56,7 +59,14 @@ impl ConsentConfig {
     pub fn read(&self, headers: &HeaderMap, needs_consent: CategorySet) -> Consent {
         let mut consent = Consent::NONE;
         for (index, source) in self.sources.iter().enumerate() {
-            let Some(value) = find_request_cookie(headers, &source.cookie) else {
+            let family;
+            let value = if source.format.reads_cookie_family() {
+                family = collect_cookie_family(headers, &source.cookie);
+                family.as_deref()
+            } else {
+                find_request_cookie(headers, &source.cookie)
+            };
+            let Some(value) = value else {
                 continue;
             };
             match source.read(value) {

@@ -147,3 +147,31 @@ fn gpc_without_a_choice_leaves_the_state_none() {
     assert_eq!(consent.state, ConsentState::None);
     assert!(consent.gpc);
 }
+
+/// Complianz keeps one cookie per category; the source gathers the family by prefix.
+#[test]
+fn a_cookie_family_source_reads_every_cookie_with_its_prefix() {
+    let config = ConsentConfig {
+        sources: vec![ConsentSource {
+            format: make_format("complianz").unwrap(),
+            cookie: "cmplz_".to_owned(),
+            keys: HashMap::from([
+                ("statistics".to_owned(), set(&[STATISTICS])),
+                ("marketing".to_owned(), set(&[MARKETING])),
+            ]),
+        }],
+        gpc_deny: CategorySet::EMPTY,
+    };
+    let consent = config.read(
+        &request(
+            "cmplz_statistics=allow; cmplz_banner-status=dismissed; cmplz_marketing=deny",
+            false,
+        ),
+        needs(),
+    );
+    assert_eq!(consent.state, ConsentState::Partial);
+    assert_eq!(consent.granted, set(&[STATISTICS]));
+    let consent = config.read(&request("cmplz_banner-status=show", false), needs());
+    assert_eq!(consent.state, ConsentState::None);
+    assert_eq!(consent.source, Some(0));
+}

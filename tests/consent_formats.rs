@@ -1,0 +1,108 @@
+//! Every consent format through the running proxy: the visitor's choice, in the consent
+//! manager's own cookie, decides whether a statistics cookie reaches the browser.
+
+mod common;
+
+use common::*;
+use http::{Method, Response};
+
+/// (format, cookie name in the config, keys mapping, accept-all Cookie header, refuse-all one)
+const CASES: &[(&str, &str, &str, &str, &str)] = &[
+    ("json", "cookies_policy", "{ usage = \"statistics\" }",
+        r#"cookies_policy={"essential":true,"usage":true}"#,
+        r#"cookies_policy={"essential":true,"usage":false}"#),
+    ("tarteaucitron", "tarteaucitron", "{ gtag = \"statistics\" }",
+        "tarteaucitron=!tarteaucitron=true!gtag=true!youtube=false",
+        "tarteaucitron=!tarteaucitron=true!gtag=false!youtube=false"),
+    ("klaro", "klaro", "{ matomo = \"statistics\" }",
+        "klaro=%7B%22matomo%22%3Atrue%2C%22youtube%22%3Afalse%7D",
+        "klaro=%7B%22matomo%22%3Afalse%2C%22youtube%22%3Afalse%7D"),
+    ("cookieconsent", "cc_cookie", "{ analytics = \"statistics\" }",
+        "cc_cookie=%7B%22categories%22%3A%5B%22necessary%22%2C%22analytics%22%5D%2C%22revision%22%3A0%7D",
+        "cc_cookie=%7B%22categories%22%3A%5B%22necessary%22%5D%2C%22revision%22%3A0%7D"),
+    ("cookieyes", "cookieyes-consent", "{ analytics = \"statistics\" }",
+        "cookieyes-consent=consentid:abc,consent:yes,action:yes,necessary:yes,functional:yes,analytics:yes,performance:yes,advertisement:yes",
+        "cookieyes-consent=consent:no,action:yes,necessary:yes,functional:no,analytics:no,performance:no,advertisement:no,other:no"),
+    ("axeptio", "axeptio_cookies", "{ google_analytics = \"statistics\" }",
+        "axeptio_cookies=%7B%22%24%24completed%22%3Atrue%2C%22google_analytics%22%3Atrue%7D",
+        "axeptio_cookies=%7B%22%24%24completed%22%3Atrue%2C%22google_analytics%22%3Afalse%7D"),
+    ("tcf", "euconsent-v2", "{ \"9\" = \"statistics\" }",
+        "euconsent-v2=COxSKBCOxSKCCBcABCENAgCMAPzAAEPAAAqIDaQBQAMgAgABqAR0A2gDaQAwAMgAgANoAAA",
+        "euconsent-v2=COrVd1pOrVd1pACABCENAHCAAAAAAAAAAAiQAAAAAAAA"),
+    ("complianz", "cmplz_", "{ statistics = \"statistics\" }",
+        "cmplz_functional=allow; cmplz_statistics=allow; cmplz_marketing=deny",
+        "cmplz_functional=allow; cmplz_statistics=deny; cmplz_marketing=deny"),
+];
+
+fn config(format: &str, cookie: &str, keys: &str) -> String {
+    format!(
+        r#"
+[[category]]
+id = "necessary"
+[[category]]
+id = "statistics"
+[[cookie]]
+name = "_ga"
+category = "statistics"
+max_lifetime = "13mo"
+[[consent.source]]
+format = "{format}"
+cookie = "{cookie}"
+keys = {keys}
+"#
+    )
+}
+
+async fn ga_reaches_the_visitor(
+    proxy: &consentry::proxy::server::RunningServer,
+    cookie: &str,
+) -> bool {
+    let req = request(proxy, Method::GET, "/")
+        .header("cookie", cookie)
+        .body(empty())
+        .unwrap();
+    let response = http1_client().request(req).await.unwrap();
+    set_cookies(&response).iter().any(|l| l.starts_with("_ga="))
+}
+
+#[tokio::test]
+async fn each_format_lets_an_accepted_cookie_through_and_drops_a_refused_one() {
+    let upstream = start_upstream(|_req| async {
+        Response::builder()
+            .header("set-cookie", "_ga=GA1.1.1.1; Max-Age=3600; Path=/")
+            .body(full("ok"))
+            .unwrap()
+    })
+    .await;
+    for (format, cookie, keys, accept, refuse) in CASES {
+        let (proxy, sink) =
+            start_proxy_collecting(&upstream.url(), &config(format, cookie, keys)).await;
+        assert!(
+            ga_reaches_the_visitor(&proxy, accept).await,
+            "{format}: accepted, yet dropped"
+        );
+        assert!(
+            sink.take().is_empty(),
+            "{format}: a violation despite consent"
+        );
+        assert!(
+            !ga_reaches_the_visitor(&proxy, refuse).await,
+            "{format}: refused, yet passed"
+        );
+        let records = sink.take();
+        assert_eq!(records.len(), 1, "{format}");
+        assert_eq!(records[0].kind, "refused", "{format}");
+        assert_eq!(
+            records[0].consent_source.as_deref(),
+            Some(format!("{format}:{cookie}").as_str())
+        );
+        // A value the adapter does not understand counts as no choice (fail closed).
+        assert!(
+            !ga_reaches_the_visitor(&proxy, &format!("{cookie}garbage=%FF; {cookie}=%FF%FE{{"))
+                .await,
+            "{format}"
+        );
+        assert_eq!(sink.take()[0].kind, "no-consent", "{format}");
+        proxy.shutdown();
+    }
+}
