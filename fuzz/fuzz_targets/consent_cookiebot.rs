@@ -4,8 +4,12 @@
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(value) = std::str::from_utf8(data) else { return };
-    let Some(format) = consentry::consent::source::make_format("cookiebot") else { return };
+    let Ok(value) = std::str::from_utf8(data) else {
+        return;
+    };
+    let Some(format) = consentry::consent::source::make_format("cookiebot") else {
+        return;
+    };
     let mut answered = false;
     if format.read(value, &mut |_, _| answered = true).is_err() {
         assert!(!answered, "an unreadable value must not answer");
