@@ -169,10 +169,19 @@ async fn a_refusal_drops_statistics_cookies() {
 #[tokio::test]
 async fn an_unreadable_consent_cookie_counts_as_no_choice() {
     let upstream = portal().await;
-    let (proxy, sink) = start_proxy_collecting(&upstream.url(), REGISTRY).await;
+    let config = format!("{REGISTRY}\n[admin]\nlisten = \"127.0.0.1:0\"\n");
+    let (proxy, sink) = start_proxy_collecting(&upstream.url(), &config).await;
     let lines = visit(&proxy, Some("cookies_preferences=%7Bbroken"), false).await;
     assert_eq!(names(&lines), ["sessionid", "csrftoken"]);
     assert!(sink.records().iter().all(|r| r.consent_state == "none"));
+    // Counted, for operators: /metrics shows how many consent cookies could not be read.
+    let metrics = format!("http://{}/metrics", proxy.admin_addr().unwrap());
+    let req = http::Request::get(metrics).body(empty()).unwrap();
+    let text = body_text(http1_client().request(req).await.unwrap()).await;
+    assert!(
+        text.contains("consentry_consent_unreadable_total 1"),
+        "{text}"
+    );
 }
 
 /// `Sec-GPC: 1` withdraws statistics even after an "accept all", and reaches the portal.

@@ -13,17 +13,22 @@ use super::AdminState;
 
 pub fn render(state: &AdminState) -> String {
     let mut registry = Registry::with_prefix("consentry");
+    let gauge = |value: i64| {
+        let gauge: Gauge<i64, AtomicI64> = Gauge::default();
+        gauge.set(value);
+        gauge
+    };
+    let counter = |value: u64| {
+        let counter: Counter<u64, AtomicU64> = Counter::default();
+        counter.inc_by(value);
+        counter
+    };
+    registry.register(
+        "consent_unreadable",
+        "Requests whose consent cookie could not be read (treated as no choice)",
+        counter(state.counters.consent_unreadable.load(Ordering::Relaxed)),
+    );
     if let Some(audit) = &state.audit {
-        let gauge = |value: i64| {
-            let gauge: Gauge<i64, AtomicI64> = Gauge::default();
-            gauge.set(value);
-            gauge
-        };
-        let counter = |value: u64| {
-            let counter: Counter<u64, AtomicU64> = Counter::default();
-            counter.inc_by(value);
-            counter
-        };
         registry.register(
             "audit_healthy",
             "1 while the audit log can be written, 0 while it cannot",

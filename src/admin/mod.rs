@@ -2,7 +2,10 @@
 //! its job: 503 while the audit log cannot be written) and `/metrics` (Prometheus text format).
 //! It is a separate port so that it is never exposed with the portal.
 
+mod counters;
 mod metrics;
+
+pub use counters::Counters;
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -25,6 +28,7 @@ use crate::audit::AuditState;
 #[derive(Clone, Default)]
 pub struct AdminState {
     pub audit: Option<Arc<AuditState>>,
+    pub counters: Arc<Counters>,
 }
 
 /// Serves the admin endpoints until `stopped` turns true.

@@ -9,6 +9,7 @@ use http::header::{HeaderMap, HeaderValue};
 
 use super::ctx::Ctx;
 use super::set_cookie_lines::{edit_set_cookie_lines, LineChange};
+use crate::admin::Counters;
 use crate::audit::{describe_detail, format_time, AuditHandle, ViolationRecord, ViolationSink};
 use crate::config::Enforcement;
 use crate::consent::Consent;
@@ -19,13 +20,19 @@ pub struct Enforcer {
     pub rules: Enforcement,
     pub sink: Arc<dyn ViolationSink>,
     pub audit: Option<AuditHandle>,
+    pub counters: Arc<Counters>,
 }
 
 impl Enforcer {
     pub fn read_consent(&self, headers: &HeaderMap) -> Consent {
-        self.rules
+        let consent = self
+            .rules
             .consent
-            .read(headers, self.rules.registry.needs_consent())
+            .read(headers, self.rules.registry.needs_consent());
+        if consent.unreadable {
+            self.counters.count_unreadable_consent();
+        }
+        consent
     }
 
     /// Judges every `Set-Cookie` line, drops or rewrites those the verdict says, and returns a

@@ -28,6 +28,7 @@ use http::uri::{PathAndQuery, Uri};
 use http::{Method, Request, Response, StatusCode, Version};
 use hyper::body::Incoming;
 
+use crate::admin::Counters;
 use crate::audit::{AuditHandle, ViolationSink};
 use crate::config::{Enforcement, ProxyConfig};
 use body::{streamed, ProxyBody};
@@ -58,6 +59,7 @@ impl Proxy {
         enforcement: Option<Enforcement>,
         sink: Arc<dyn ViolationSink>,
         audit: Option<AuditHandle>,
+        counters: Arc<Counters>,
     ) -> Result<Self, String> {
         let client = build_client(&config)?;
         let rewrite = config
@@ -68,7 +70,12 @@ impl Proxy {
             config,
             client,
             rewrite,
-            enforcer: enforcement.map(|rules| Enforcer { rules, sink, audit }),
+            enforcer: enforcement.map(|rules| Enforcer {
+                rules,
+                sink,
+                audit,
+                counters,
+            }),
         })
     }
 

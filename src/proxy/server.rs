@@ -18,7 +18,7 @@ use tokio::task::JoinHandle;
 use tracing::{debug, info, info_span, warn, Instrument};
 
 use super::Proxy;
-use crate::admin::{bind_admin, serve_admin, AdminState};
+use crate::admin::{bind_admin, serve_admin, AdminState, Counters};
 use crate::audit::{AuditLog, AuditState, TracingSink, ViolationSink};
 use crate::config::Config;
 use crate::privacy::truncate_ip;
@@ -115,8 +115,15 @@ pub async fn start_with_sink(
         None => None,
     };
     let audit_handle = audit.as_ref().map(AuditLog::handle);
-    let proxy = Proxy::new(config.proxy, config.enforcement, sink, audit_handle)
-        .map_err(StartError::Client)?;
+    let counters = Arc::new(Counters::default());
+    let proxy = Proxy::new(
+        config.proxy,
+        config.enforcement,
+        sink,
+        audit_handle,
+        counters.clone(),
+    )
+    .map_err(StartError::Client)?;
     let proxy = Arc::new(proxy);
     let (stop, stopped) = watch::channel(false);
     let admin_addr = match admin {
@@ -126,6 +133,7 @@ pub async fn start_with_sink(
                 .map_err(|source| StartError::Bind { addr, source })?;
             let state = AdminState {
                 audit: audit.as_ref().map(|a| a.handle().state),
+                counters,
             };
             tokio::spawn(serve_admin(admin, state, stopped.clone()));
             Some(addr)
