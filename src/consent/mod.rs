@@ -8,13 +8,16 @@
 
 mod axeptio;
 mod complianz;
+mod cookiebot;
 mod cookieconsent;
 mod cookies;
 mod cookieyes;
+mod didomi;
 pub mod format;
 mod gpc;
 mod json;
 mod klaro;
+mod onetrust;
 pub mod source;
 mod tarteaucitron;
 pub mod tcf;

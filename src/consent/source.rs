@@ -35,6 +35,9 @@ pub const FORMATS: &[&str] = &[
     "axeptio",
     "tcf",
     "complianz",
+    "onetrust",
+    "cookiebot",
+    "didomi",
 ];
 
 /// Builds the adapter for `format = "…"`.
@@ -48,6 +51,9 @@ pub fn make_format(name: &str) -> Option<Box<dyn ConsentFormat>> {
         "axeptio" => Some(Box::new(super::axeptio::AxeptioFormat)),
         "tcf" => Some(Box::new(super::tcf::TcfFormat)),
         "complianz" => Some(Box::new(super::complianz::ComplianzFormat)),
+        "onetrust" => Some(Box::new(super::onetrust::OneTrustFormat)),
+        "cookiebot" => Some(Box::new(super::cookiebot::CookieBotFormat)),
+        "didomi" => Some(Box::new(super::didomi::DidomiFormat)),
         _ => None,
     }
 }
