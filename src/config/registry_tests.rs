@@ -155,11 +155,11 @@ fn a_bad_lifetime_or_same_site_is_named() {
 fn consent_sources_must_name_a_known_format_and_known_categories() {
     let errors = errors(
         "[[cookie]]\nname = \"a\"\ncategory = \"statistics\"\nmax_lifetime = \"1d\"\n\
-         [[consent.source]]\nformat = \"cookiebot\"\ncookie = \"CookieConsent\"\n\
+         [[consent.source]]\nformat = \"quantcast\"\ncookie = \"addtl_consent\"\n\
          [[consent.source]]\nformat = \"json\"\ncookie = \"prefs\"\nkeys = { a = \"ads\" }\n",
     );
     assert_eq!(errors.len(), 2, "{errors:?}");
-    assert!(errors[0].contains("unknown format `cookiebot`"));
+    assert!(errors[0].contains("unknown format `quantcast`"));
     assert!(errors[1].contains("consent.source[1].keys.a: unknown category `ads`"));
 }
 
