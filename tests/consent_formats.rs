@@ -115,3 +115,46 @@ async fn each_format_lets_an_accepted_cookie_through_and_drops_a_refused_one() {
         proxy.shutdown();
     }
 }
+
+/// A declaration may name the TCF vendors whose consent its cookie needs: the TC string of
+/// vector 4 consents purposes 1–6, 9, 10 and vendors 25, 32, 53, 285 and 436.
+#[tokio::test]
+async fn a_declaration_can_require_the_consent_of_its_tcf_vendors() {
+    let upstream = start_upstream(|_req| async {
+        Response::builder()
+            .header("set-cookie", "_ga=GA1.1.1.1; Max-Age=3600; Path=/")
+            .body(full("ok"))
+            .unwrap()
+    })
+    .await;
+    let accept =
+        "euconsent-v2=COxSKBCOxSKCCBcABCENAgCMAPzAAEPAAAqIDaQBQAMgAgABqAR0A2gDaQAwAMgAgANoAAA";
+    for (vendors, passes) in [
+        ("[25]", true),
+        ("[25, 436]", true),
+        ("[26]", false),
+        ("[25, 26]", false),
+    ] {
+        let config = config("tcf", "euconsent-v2", "{ \"9\" = \"statistics\" }").replace(
+            "max_lifetime = \"13mo\"",
+            &format!("max_lifetime = \"13mo\"\ntcf_vendors = {vendors}"),
+        );
+        let (proxy, sink) = start_proxy_collecting(&upstream.url(), &config).await;
+        assert_eq!(
+            ga_reaches_the_visitor(&proxy, accept).await,
+            passes,
+            "vendors {vendors}"
+        );
+        if !passes {
+            let records = sink.take();
+            assert_eq!(records[0].kind, "refused");
+            assert_eq!(
+                records[0].detail.as_deref(),
+                Some("a TCF vendor it needs has no consent")
+            );
+        }
+        // Without any choice, the cookie waits for consent like any other.
+        assert!(!ga_reaches_the_visitor(&proxy, "other=1").await);
+        proxy.shutdown();
+    }
+}

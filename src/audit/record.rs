@@ -46,6 +46,7 @@ pub fn describe_detail(violation: &Violation) -> Option<String> {
         Detail::None => None,
         Detail::Malformed(reason) => Some(reason.to_owned()),
         Detail::GpcDenied => Some("denied by Sec-GPC: 1".to_owned()),
+        Detail::VendorRefused => Some("a TCF vendor it needs has no consent".to_owned()),
         Detail::Lifetime {
             declared,
             actual_secs,

@@ -9,7 +9,7 @@ use super::{ConfigError, Source};
 use crate::consent::source::{make_format, FORMATS};
 use crate::consent::{ConsentConfig, ConsentSource};
 use crate::policy::{Action, Mode, Policy, ViolationKind, KINDS};
-use crate::registry::{CategoryId, CategorySet, Registry};
+use crate::registry::{CategoryId, CategorySet, Registry, VENDOR_CATEGORY_PREFIX};
 
 pub fn validate_consent(
     raw: &RawConsent,
@@ -55,6 +55,19 @@ pub fn validate_consent(
                 }
             }
             keys.insert(key.clone(), set);
+        }
+        // A `tcf` source reports `vendor:<id>`; the vendors declarations name map to their
+        // hidden categories without being listed in `keys`.
+        if raw_source.format.get_ref() == "tcf" {
+            for category in registry.categories() {
+                if let Some(vendor) = category.id.strip_prefix(VENDOR_CATEGORY_PREFIX) {
+                    if let Some(id) = registry.category_id(&category.id) {
+                        keys.entry(format!("vendor:{vendor}"))
+                            .or_insert(CategorySet::EMPTY)
+                            .insert(id);
+                    }
+                }
+            }
         }
         if let Some(format) = format {
             sources.push(ConsentSource {

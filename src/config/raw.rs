@@ -89,6 +89,9 @@ pub struct RawCookie {
     pub secure: Option<bool>,
     pub http_only: Option<bool>,
     pub same_site: Option<Text>,
+    /// TCF vendor ids whose consent the cookie also needs.
+    #[serde(default)]
+    pub tcf_vendors: Vec<u16>,
 }
 
 #[derive(Debug, Default, Deserialize)]

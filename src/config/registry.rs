@@ -13,8 +13,8 @@ use super::raw::{RawCategory, RawCookie, Text};
 use super::{parse_duration, ConfigError, Source};
 use crate::policy::Mode;
 use crate::registry::{
-    Category, CategoryId, Declaration, MaxLifetime, Pattern, Registry, RequiredAttributes,
-    RequiredSameSite, Text as Label, MAX_CATEGORIES,
+    Category, CategoryId, CategorySet, Declaration, MaxLifetime, Pattern, Registry,
+    RequiredAttributes, RequiredSameSite, Text as Label, MAX_CATEGORIES,
 };
 
 /// The category CookieBlock calls "unclassified" (M4): a cookie nobody looked at.
@@ -33,7 +33,8 @@ pub fn validate_registry(
     errors: &mut Vec<ConfigError>,
 ) -> Option<Validated> {
     let before = errors.len();
-    let (categories, category_modes) = validate_categories(categories, source, errors);
+    let (mut categories, category_modes) = validate_categories(categories, source, errors);
+    add_vendor_categories(&mut categories, cookies, source, errors);
     let lookup = |name: &str| {
         categories
             .iter()
@@ -127,6 +128,42 @@ fn validate_categories(
         });
     }
     (categories, modes)
+}
+
+/// A hidden, exempt category per TCF vendor named by a declaration: a `tcf` source grants it when
+/// the TC string gives that vendor consent, and the verdict requires it for those cookies.
+fn add_vendor_categories(
+    categories: &mut Vec<Category>,
+    cookies: &[Spanned<RawCookie>],
+    source: &Source<'_>,
+    errors: &mut Vec<ConfigError>,
+) {
+    for (i, cookie) in cookies.iter().enumerate() {
+        for &vendor in &cookie.get_ref().tcf_vendors {
+            let id = Registry::vendor_category_name(vendor);
+            if categories.iter().any(|c| c.id == id) {
+                continue;
+            }
+            if categories.len() == MAX_CATEGORIES {
+                errors.push(source.error_at(
+                    &format!("cookie[{i}].tcf_vendors"),
+                    Some(cookie.span()),
+                    format!(
+                        "too many categories and TCF vendors together (at most {MAX_CATEGORIES})"
+                    ),
+                ));
+                return;
+            }
+            categories.push(Category {
+                label: Label {
+                    fr: format!("Fournisseur TCF {vendor}"),
+                    en: format!("TCF vendor {vendor}"),
+                },
+                id,
+                needs_consent: false,
+            });
+        }
+    }
 }
 
 fn validate_cookie(
@@ -239,6 +276,14 @@ fn validate_cookie(
             http_only: raw.http_only.unwrap_or(false),
             same_site,
         },
+        vendors: raw
+            .tcf_vendors
+            .iter()
+            .filter_map(|&v| lookup(&Registry::vendor_category_name(v)))
+            .fold(CategorySet::EMPTY, |mut set, id| {
+                set.insert(id);
+                set
+            }),
     })
 }
 

@@ -67,6 +67,8 @@ pub enum Detail {
     Malformed(&'static str),
     /// Refused because `Sec-GPC: 1` denies the category.
     GpcDenied,
+    /// Refused because a TCF vendor the declaration names has no consent.
+    VendorRefused,
     Lifetime {
         declared: MaxLifetime,
         actual_secs: i64,
@@ -180,7 +182,7 @@ pub fn judge_set_cookie<'r, 'l>(judge: &Judge<'r>, line: &'l [u8]) -> Verdict<'r
         return verdict;
     };
     verdict.declaration = Some((index, declaration));
-    if let Flow::Stop = check_consent(judge, &mut verdict, declaration.category) {
+    if let Flow::Stop = check_consent(judge, &mut verdict, declaration) {
         verdict.cookie = Some(cookie);
         return verdict;
     }
@@ -211,11 +213,28 @@ pub fn judge_set_cookie<'r, 'l>(judge: &Judge<'r>, line: &'l [u8]) -> Verdict<'r
 }
 
 /// `no-consent` when the visitor made no choice, `refused` when the category is not granted.
-fn check_consent(judge: &Judge<'_>, verdict: &mut Verdict<'_, '_>, category: CategoryId) -> Flow {
+fn check_consent(
+    judge: &Judge<'_>,
+    verdict: &mut Verdict<'_, '_>,
+    declaration: &Declaration,
+) -> Flow {
+    let category = declaration.category;
+    let consent = judge.consent;
+    // TCF vendors named by the declaration need their own consent, whatever the category.
+    if !declaration.vendors.is_empty() && !consent.granted.is_superset(declaration.vendors) {
+        return match consent.state {
+            ConsentState::None => record(judge, verdict, ViolationKind::NoConsent, Detail::None),
+            _ => record(
+                judge,
+                verdict,
+                ViolationKind::Refused,
+                Detail::VendorRefused,
+            ),
+        };
+    }
     if !judge.registry.category(category).needs_consent {
         return Flow::Continue;
     }
-    let consent = judge.consent;
     if consent.state == ConsentState::None {
         return record(judge, verdict, ViolationKind::NoConsent, Detail::None);
     }

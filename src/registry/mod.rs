@@ -12,6 +12,9 @@ use std::time::Duration;
 pub use category::{Category, CategoryId, CategorySet, Text, MAX_CATEGORIES};
 pub use matcher::{NameMatcher, Pattern};
 
+/// Prefix of the hidden categories that stand for TCF vendors' consent.
+pub const VENDOR_CATEGORY_PREFIX: &str = "tcf-vendor:";
+
 /// The longest a declared cookie may live.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MaxLifetime {
@@ -65,6 +68,9 @@ pub struct Declaration {
     pub max_lifetime: MaxLifetime,
     pub domain: Option<String>,
     pub required: RequiredAttributes,
+    /// TCF vendors whose consent the cookie also needs, as the hidden `tcf-vendor:<id>`
+    /// categories a `tcf` source grants (empty for most declarations).
+    pub vendors: CategorySet,
 }
 
 /// Categories and declarations, with the name index built over them.
@@ -135,6 +141,11 @@ impl Registry {
     }
 
     /// The categories that need the visitor's consent.
+    /// The hidden category standing for a TCF vendor's consent.
+    pub fn vendor_category_name(vendor: u16) -> String {
+        format!("{VENDOR_CATEGORY_PREFIX}{vendor}")
+    }
+
     pub fn needs_consent(&self) -> CategorySet {
         self.needs_consent
     }
