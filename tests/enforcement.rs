@@ -274,3 +274,67 @@ async fn without_a_registry_every_cookie_passes() {
     assert_eq!(lines, PORTAL_COOKIES);
     assert!(sink.records().is_empty());
 }
+
+/// Cookies written by scripts come back on requests: without consent the portal never receives
+/// them; the consent cookie and necessary cookies always pass.
+#[tokio::test]
+async fn cookies_without_consent_are_stripped_from_the_request() {
+    let mut upstream = start_ok_upstream().await;
+    let (proxy, sink) = start_proxy_collecting(&upstream.url(), REGISTRY).await;
+    let cookie = r#"_ga=GA1.1.1; _pk_id.1.abcd=x.1; sessionid=abc; cookies_preferences={"statistics":false}; ab_test=B"#;
+    let req = request(&proxy, Method::GET, "/explore/")
+        .header("cookie", cookie)
+        .body(empty())
+        .unwrap();
+    let response = http1_client().request(req).await.unwrap();
+    body_text(response).await;
+    let seen = upstream.next_seen().await;
+    assert_eq!(
+        seen.headers["cookie"],
+        r#"sessionid=abc; cookies_preferences={"statistics":false}"#
+    );
+    let records = sink.records();
+    let kinds: Vec<_> = records
+        .iter()
+        .map(|r| (r.cookie.as_str(), r.kind, r.direction))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            ("_ga", "request-not-consented", "request"),
+            ("_pk_id.1.abcd", "request-not-consented", "request"),
+            ("ab_test", "request-undeclared", "request"),
+        ]
+    );
+    assert!(records
+        .iter()
+        .all(|r| r.status == 200 && r.enforced && r.consent_state == "refused"));
+
+    // With consent, the statistics cookies reach the portal; the undeclared one still does not.
+    let cookie = r#"_ga=GA1.1.1; cookies_preferences={"statistics":true}; ab_test=B"#;
+    let req = request(&proxy, Method::GET, "/")
+        .header("cookie", cookie)
+        .body(empty())
+        .unwrap();
+    body_text(http1_client().request(req).await.unwrap()).await;
+    assert_eq!(
+        upstream.next_seen().await.headers["cookie"],
+        r#"_ga=GA1.1.1; cookies_preferences={"statistics":true}"#
+    );
+}
+
+/// Report-only: every cookie reaches the portal, and the breach is recorded.
+#[tokio::test]
+async fn report_only_keeps_request_cookies_and_records_them() {
+    let mut upstream = start_ok_upstream().await;
+    let config = format!("{REGISTRY}\n[policy]\nmode = \"report-only\"\n");
+    let (proxy, sink) = start_proxy_collecting(&upstream.url(), &config).await;
+    let req = request(&proxy, Method::GET, "/")
+        .header("cookie", "_ga=1; ab=2")
+        .body(empty())
+        .unwrap();
+    body_text(http1_client().request(req).await.unwrap()).await;
+    assert_eq!(upstream.next_seen().await.headers["cookie"], "_ga=1; ab=2");
+    assert_eq!(sink.records().len(), 2);
+    assert!(sink.records().iter().all(|r| !r.enforced));
+}

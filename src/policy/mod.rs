@@ -3,9 +3,11 @@
 
 pub mod cookie_date;
 mod edit;
+pub mod request;
 pub mod rules;
 pub mod set_cookie;
 pub mod verdict;
 
+pub use request::{judge_request_cookie, RequestVerdict};
 pub use rules::{Action, Mode, Policy, ViolationKind, KINDS};
 pub use verdict::{judge_set_cookie, Detail, Judge, Missing, Outcome, Verdict, Violation};

@@ -23,15 +23,21 @@ pub enum ViolationKind {
     LifetimeExceeded,
     /// A required attribute (`Secure`, `HttpOnly`, `SameSite`) is missing or wrong.
     AttributeMissing,
+    /// The browser sent a cookie no declaration matches (set by a script, seen on the request).
+    RequestUndeclared,
+    /// The browser sent a cookie of a category the visitor has not granted.
+    RequestNotConsented,
 }
 
-pub const KINDS: [ViolationKind; 6] = [
+pub const KINDS: [ViolationKind; 8] = [
     ViolationKind::Malformed,
     ViolationKind::Undeclared,
     ViolationKind::NoConsent,
     ViolationKind::Refused,
     ViolationKind::LifetimeExceeded,
     ViolationKind::AttributeMissing,
+    ViolationKind::RequestUndeclared,
+    ViolationKind::RequestNotConsented,
 ];
 
 impl ViolationKind {
@@ -43,6 +49,8 @@ impl ViolationKind {
             ViolationKind::Refused => "refused",
             ViolationKind::LifetimeExceeded => "lifetime-exceeded",
             ViolationKind::AttributeMissing => "attribute-missing",
+            ViolationKind::RequestUndeclared => "request-undeclared",
+            ViolationKind::RequestNotConsented => "request-not-consented",
         }
     }
 

@@ -10,6 +10,13 @@ use super::error::ProxyError;
 use super::headers::forwarded::{X_FORWARDED_HOST, X_FORWARDED_PROTO, X_REAL_IP};
 use crate::consent::Consent;
 
+/// One cookie of the request that broke a rule (its name only, never its value).
+pub struct RequestViolation {
+    pub cookie: String,
+    pub declaration: Option<usize>,
+    pub violation: crate::policy::Violation,
+}
+
 pub struct Ctx {
     pub peer: SocketAddr,
     /// The visitor: the peer, or the address a trusted proxy in front reported.
@@ -29,6 +36,8 @@ pub struct Ctx {
     pub public_host: Option<HeaderValue>,
     /// The visitor's consent, read in `request_filter` (none when nothing is enforced).
     pub consent: Consent,
+    /// Cookies the browser sent that broke a rule: recorded once the response status is known.
+    pub request_violations: Vec<RequestViolation>,
     pub upstream_latency: Option<Duration>,
     pub error: Option<ProxyError>,
 }
@@ -53,6 +62,7 @@ impl Ctx {
             public_scheme: "http",
             public_host: None,
             consent: Consent::NONE,
+            request_violations: Vec::new(),
             upstream_latency: None,
             error: None,
         }

@@ -5,15 +5,15 @@
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use http::header::{HeaderMap, HeaderValue};
+use http::header::{HeaderMap, HeaderValue, COOKIE};
 
-use super::ctx::Ctx;
+use super::ctx::{Ctx, RequestViolation};
 use super::set_cookie_lines::{edit_set_cookie_lines, LineChange};
 use crate::admin::Counters;
 use crate::audit::{describe_detail, format_time, AuditHandle, ViolationRecord, ViolationSink};
 use crate::config::Enforcement;
 use crate::consent::Consent;
-use crate::policy::{judge_set_cookie, Judge, Outcome, Verdict, Violation};
+use crate::policy::{judge_request_cookie, judge_set_cookie, Judge, Outcome, Verdict, Violation};
 use crate::privacy::truncate_ip;
 
 pub struct Enforcer {
@@ -92,9 +92,117 @@ impl Enforcer {
         verdict: &Verdict<'_, '_>,
         violation: &Violation,
     ) -> ViolationRecord {
+        let cookie = verdict.cookie.as_ref();
+        self.build_record(
+            ctx,
+            status,
+            now,
+            Seen {
+                direction: "response",
+                cookie: cookie.map(|c| c.name).unwrap_or_default(),
+                domain: cookie.and_then(|c| c.domain),
+                path: cookie.and_then(|c| c.path),
+                declaration: verdict.declaration.map(|(_, d)| d),
+            },
+            violation,
+        )
+    }
+
+    /// Records for the cookies the browser sent, now that the status is known.
+    pub fn request_records(&self, ctx: &Ctx, status: u16) -> Vec<ViolationRecord> {
+        let now = SystemTime::now();
+        let declarations = self.rules.registry.declarations();
+        ctx.request_violations
+            .iter()
+            .map(|seen| {
+                let declaration = seen.declaration.and_then(|i| declarations.get(i));
+                self.build_record(
+                    ctx,
+                    status,
+                    now,
+                    Seen {
+                        direction: "request",
+                        cookie: &seen.cookie,
+                        domain: None,
+                        path: None,
+                        declaration,
+                    },
+                    &seen.violation,
+                )
+            })
+            .collect()
+    }
+
+    /// Strips from the (single, merged) `Cookie` line every cookie the visitor's consent does
+    /// not cover, keeping the others' bytes, and notes each breach in `ctx`.
+    pub fn filter_request_cookies(&self, ctx: &mut Ctx, headers: &mut HeaderMap) {
+        let Some(line) = headers.get(COOKIE) else {
+            return;
+        };
+        // A line that is not UTF-8 cannot be split into names reliably; it goes on unchanged.
+        let Ok(text) = std::str::from_utf8(line.as_bytes()) else {
+            return;
+        };
+        let judge = Judge {
+            registry: &self.rules.registry,
+            policy: &self.rules.policy,
+            consent: &ctx.consent,
+            now: 0,
+        };
+        let mut kept = String::with_capacity(text.len());
+        let mut changed = false;
+        for pair in text.split(';').map(str::trim).filter(|p| !p.is_empty()) {
+            let name = pair.split_once('=').map_or(pair, |(name, _)| name.trim());
+            let verdict = judge_request_cookie(&judge, name, self.is_consent_cookie(name));
+            if let Some(violation) = verdict.violation {
+                ctx.request_violations.push(RequestViolation {
+                    cookie: name.to_owned(),
+                    declaration: verdict.declaration.map(|(i, _)| i),
+                    violation,
+                });
+            }
+            if verdict.keep {
+                if !kept.is_empty() {
+                    kept.push_str("; ");
+                }
+                kept.push_str(pair);
+            } else {
+                changed = true;
+            }
+        }
+        if changed {
+            match HeaderValue::from_str(&kept) {
+                Ok(value) if !kept.is_empty() => {
+                    headers.insert(COOKIE, value);
+                }
+                _ => {
+                    headers.remove(COOKIE);
+                }
+            }
+        }
+    }
+
+    /// The consent cookies themselves always reach the portal: it needs them to show the banner.
+    fn is_consent_cookie(&self, name: &str) -> bool {
+        self.rules.consent.sources.iter().any(|source| {
+            if source.format.reads_cookie_family() {
+                name.starts_with(&source.cookie)
+            } else {
+                name == source.cookie
+            }
+        })
+    }
+
+    fn build_record(
+        &self,
+        ctx: &Ctx,
+        status: u16,
+        now: SystemTime,
+        seen: Seen<'_>,
+        violation: &Violation,
+    ) -> ViolationRecord {
         let registry = &self.rules.registry;
         let consent = &ctx.consent;
-        let cookie = verdict.cookie.as_ref();
         ViolationRecord {
             time: format_time(now),
             request_id: ctx.request_id.to_str().unwrap_or("-").to_owned(),
@@ -102,13 +210,15 @@ impl Enforcer {
             host: ctx.host_str().unwrap_or("-").to_owned(),
             path: ctx.uri.path().to_owned(),
             status,
-            direction: "response",
-            cookie: cookie.map(|c| c.name.to_owned()).unwrap_or_default(),
-            cookie_domain: cookie.and_then(|c| c.domain).map(str::to_owned),
-            cookie_path: cookie.and_then(|c| c.path).map(str::to_owned),
+            direction: seen.direction,
+            cookie: seen.cookie.to_owned(),
+            cookie_domain: seen.domain.map(str::to_owned),
+            cookie_path: seen.path.map(str::to_owned),
             kind: violation.kind.as_str(),
-            declaration: verdict.declaration.map(|(_, d)| d.pattern.describe()),
-            category: verdict.category().map(|c| registry.category(c).id.clone()),
+            declaration: seen.declaration.map(|d| d.pattern.describe()),
+            category: seen
+                .declaration
+                .map(|d| registry.category(d.category).id.clone()),
             consent_state: consent.state.as_str(),
             consent_source: consent.source.and_then(|i| {
                 self.rules
@@ -130,4 +240,13 @@ impl Enforcer {
             client: Some(truncate_ip(ctx.client).to_string()),
         }
     }
+}
+
+/// What a record says about the cookie it is about.
+struct Seen<'a> {
+    direction: &'static str,
+    cookie: &'a str,
+    domain: Option<&'a str>,
+    path: Option<&'a str>,
+    declaration: Option<&'a crate::registry::Declaration>,
 }

@@ -107,8 +107,9 @@ impl Proxy {
         let client_upgrade = ctx.upgrade.is_some().then(|| hyper::upgrade::on(&mut req));
         self.upstream_request_filter(ctx, &mut req)?;
         let mut res = self.forward(ctx, req).await?;
-        let violations = self.response_filter(ctx, &mut res);
+        let mut violations = self.response_filter(ctx, &mut res);
         if let Some(enforcer) = &self.enforcer {
+            violations.extend(enforcer.request_records(ctx, res.status().as_u16()));
             enforcer.record_violations(violations).await;
         }
         if res.status() == StatusCode::SWITCHING_PROTOCOLS {
@@ -159,6 +160,9 @@ impl Proxy {
         // HTTP/2 may split `Cookie` over several fields; an HTTP/1.1 upstream must get one
         // (RFC 9113 §8.2.3, RFC 6265 §5.4).
         headers::cookie_lines::merge_cookie_lines(headers);
+        if let Some(enforcer) = &self.enforcer {
+            enforcer.filter_request_cookies(ctx, headers);
+        }
         let trusted = forwarded::is_trusted_proxy(ctx.peer.ip(), &self.config.trusted_proxies);
         let host = ctx.host_str();
         forwarded::add_forwarding_headers(
