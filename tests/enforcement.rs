@@ -338,3 +338,23 @@ async fn report_only_keeps_request_cookies_and_records_them() {
     assert_eq!(sink.records().len(), 2);
     assert!(sink.records().iter().all(|r| !r.enforced));
 }
+
+/// A request whose upstream is down still records the cookies it stripped.
+#[tokio::test]
+async fn stripped_request_cookies_are_recorded_even_when_the_upstream_fails() {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let (proxy, sink) = start_proxy_collecting(&format!("http://{closed}"), REGISTRY).await;
+    let req = request(&proxy, Method::GET, "/")
+        .header("cookie", "_ga=1")
+        .body(empty())
+        .unwrap();
+    let response = http1_client().request(req).await.unwrap();
+    assert_eq!(response.status(), 502);
+    let records = sink.records();
+    assert_eq!(records.len(), 1);
+    assert_eq!(records[0].kind, "request-not-consented");
+    assert_eq!(records[0].status, 502);
+}

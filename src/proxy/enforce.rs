@@ -108,12 +108,13 @@ impl Enforcer {
         )
     }
 
-    /// Records for the cookies the browser sent, now that the status is known.
-    pub fn request_records(&self, ctx: &Ctx, status: u16) -> Vec<ViolationRecord> {
+    /// Records for the cookies the browser sent, now that the status is known. Takes them out
+    /// of `ctx`, so that an error after this point does not record them twice.
+    pub fn request_records(&self, ctx: &mut Ctx, status: u16) -> Vec<ViolationRecord> {
         let now = SystemTime::now();
         let declarations = self.rules.registry.declarations();
-        ctx.request_violations
-            .iter()
+        let seen = std::mem::take(&mut ctx.request_violations);
+        seen.iter()
             .map(|seen| {
                 let declaration = seen.declaration.and_then(|i| declarations.get(i));
                 self.build_record(

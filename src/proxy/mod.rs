@@ -90,6 +90,11 @@ impl Proxy {
             Ok(response) => response,
             Err(error) => {
                 let response = error.to_response(&ctx.request_id);
+                // Cookies stripped from a request whose upstream then failed are still breaches.
+                if let Some(enforcer) = &self.enforcer {
+                    let records = enforcer.request_records(&mut ctx, response.status().as_u16());
+                    enforcer.record_violations(records).await;
+                }
                 ctx.error = Some(error);
                 response
             }
