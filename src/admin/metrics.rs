@@ -28,6 +28,16 @@ pub fn render(state: &AdminState) -> String {
         "Requests whose consent cookie could not be read (treated as no choice)",
         counter(state.counters.consent_unreadable.load(Ordering::Relaxed)),
     );
+    registry.register(
+        "cleanup_deletions",
+        "Set-Cookie deletions sent to remove cookies the visitor's consent does not cover",
+        counter(state.counters.cleanup_deletions.load(Ordering::Relaxed)),
+    );
+    registry.register(
+        "cleanup_left_out",
+        "Deletions a response could not carry (policy.cleanup.max_per_response), sent later",
+        counter(state.counters.cleanup_left_out.load(Ordering::Relaxed)),
+    );
     if let Some(audit) = &state.audit {
         registry.register(
             "audit_healthy",

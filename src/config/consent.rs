@@ -8,7 +8,7 @@ use super::raw::{RawConsent, RawPolicy};
 use super::{ConfigError, Source};
 use crate::consent::source::{make_format, FORMATS};
 use crate::consent::{ConsentConfig, ConsentSource};
-use crate::policy::{Action, Mode, Policy, ViolationKind, KINDS};
+use crate::policy::{Action, Cleanup, Mode, Policy, ViolationKind, KINDS};
 use crate::registry::{CategoryId, CategorySet, Registry, VENDOR_CATEGORY_PREFIX};
 
 pub fn validate_consent(
@@ -124,6 +124,36 @@ pub fn validate_policy(
         validate_kind_rule(&mut policy, name, rule, source, errors);
     }
     policy
+}
+
+/// Cap on `max_per_response`: beyond it a response head outgrows what proxies in front accept
+/// (nginx's default `proxy_buffer_size` is 4 or 8 KiB; a deletion line is about 100 bytes).
+const MAX_DELETIONS: u64 = 500;
+
+pub fn validate_cleanup(
+    raw: &super::raw::RawCleanup,
+    source: &Source<'_>,
+    errors: &mut Vec<ConfigError>,
+) -> Cleanup {
+    let default = Cleanup::default();
+    let max_per_response = match &raw.max_per_response {
+        None => default.max_per_response,
+        Some(max) if (1..=MAX_DELETIONS).contains(max.get_ref()) => {
+            usize::try_from(*max.get_ref()).unwrap_or(default.max_per_response)
+        }
+        Some(max) => {
+            errors.push(source.error_at(
+                "policy.cleanup.max_per_response",
+                Some(max.span()),
+                format!("must be between 1 and {MAX_DELETIONS}"),
+            ));
+            default.max_per_response
+        }
+    };
+    Cleanup {
+        enabled: raw.enabled.unwrap_or(default.enabled),
+        max_per_response,
+    }
 }
 
 fn validate_kind_rule(

@@ -25,7 +25,7 @@ pub use size::parse_size;
 pub use upstream::{Scheme, Upstream};
 
 use crate::consent::ConsentConfig;
-use crate::policy::Policy;
+use crate::policy::{Cleanup, Policy};
 use crate::registry::Registry;
 use raw::{RawConfig, RawProxy, Text};
 
@@ -55,6 +55,8 @@ pub struct Enforcement {
     pub registry: Registry,
     pub consent: ConsentConfig,
     pub policy: Policy,
+    /// Deleting from the browser the cookies stripped from requests.
+    pub cleanup: Cleanup,
 }
 
 #[derive(Debug, Clone)]
@@ -230,11 +232,13 @@ fn validate_enforcement(
     }
     let validated = registry::validate_registry(categories, cookies, source, errors)?;
     let consent = consent::validate_consent(consent, &validated.registry, source, errors);
+    let cleanup = consent::validate_cleanup(&policy.cleanup, source, errors);
     let policy = consent::validate_policy(policy, &validated.category_modes, source, errors);
     Some(Enforcement {
         registry: validated.registry,
         consent,
         policy,
+        cleanup,
     })
 }
 

@@ -86,6 +86,7 @@ pub struct RawCookie {
     pub purpose: RawText,
     pub max_lifetime: Text,
     pub domain: Option<Text>,
+    pub path: Option<Text>,
     pub secure: Option<bool>,
     pub http_only: Option<bool>,
     pub same_site: Option<Text>,
@@ -144,6 +145,15 @@ pub struct RawPolicy {
     pub mode: Option<Text>,
     #[serde(default)]
     pub kinds: std::collections::BTreeMap<String, Spanned<RawKindPolicy>>,
+    #[serde(default)]
+    pub cleanup: RawCleanup,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCleanup {
+    pub enabled: Option<bool>,
+    pub max_per_response: Option<Spanned<u64>>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -256,6 +256,21 @@ fn validate_cookie(
         }
         domain
     });
+    let path = raw.path.as_ref().map(|text| {
+        let path = text.get_ref().trim().to_owned();
+        if !path.starts_with('/')
+            || path
+                .bytes()
+                .any(|b| b == b';' || !(0x21..0x7f).contains(&b))
+        {
+            errors.push(source.error(
+                &field("path"),
+                Some(text),
+                "must start with `/` and hold no `;`, space or control character",
+            ));
+        }
+        path
+    });
 
     if errors.len() > before {
         return None;
@@ -271,6 +286,7 @@ fn validate_cookie(
         },
         max_lifetime: max_lifetime?,
         domain,
+        path,
         required: RequiredAttributes {
             secure: raw.secure.unwrap_or(false),
             http_only: raw.http_only.unwrap_or(false),

@@ -17,6 +17,12 @@ pub struct RequestViolation {
     pub violation: crate::policy::Violation,
 }
 
+/// A cookie stripped from the request, to be deleted from the browser (cleanup).
+pub struct StrippedCookie {
+    pub name: String,
+    pub declaration: Option<usize>,
+}
+
 pub struct Ctx {
     pub peer: SocketAddr,
     /// The visitor: the peer, or the address a trusted proxy in front reported.
@@ -38,6 +44,8 @@ pub struct Ctx {
     pub consent: Consent,
     /// Cookies the browser sent that broke a rule: recorded once the response status is known.
     pub request_violations: Vec<RequestViolation>,
+    /// Cookies stripped from the request, once each: the response deletes them (cleanup).
+    pub stripped: Vec<StrippedCookie>,
     pub upstream_latency: Option<Duration>,
     pub error: Option<ProxyError>,
 }
@@ -63,6 +71,7 @@ impl Ctx {
             public_host: None,
             consent: Consent::NONE,
             request_violations: Vec::new(),
+            stripped: Vec::new(),
             upstream_latency: None,
             error: None,
         }

@@ -2,12 +2,13 @@
 //! `Set-Cookie` line is judged in `response_filter`; violations go to the sink with the request
 //! they happened on.
 
+use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use http::header::{HeaderMap, HeaderValue, COOKIE};
 
-use super::ctx::{Ctx, RequestViolation};
+use super::ctx::{Ctx, RequestViolation, StrippedCookie};
 use super::set_cookie_lines::{edit_set_cookie_lines, LineChange};
 use crate::admin::Counters;
 use crate::audit::{describe_detail, format_time, AuditHandle, ViolationRecord, ViolationSink};
@@ -21,6 +22,8 @@ pub struct Enforcer {
     pub sink: Arc<dyn ViolationSink>,
     pub audit: Option<AuditHandle>,
     pub counters: Arc<Counters>,
+    /// Moves the cleanup window on when a response cannot carry every deletion.
+    pub cleanup_turn: AtomicU64,
 }
 
 impl Enforcer {
@@ -169,6 +172,12 @@ impl Enforcer {
                 kept.push_str(pair);
             } else {
                 changed = true;
+                if self.rules.cleanup.enabled && !ctx.stripped.iter().any(|s| s.name == name) {
+                    ctx.stripped.push(StrippedCookie {
+                        name: name.to_owned(),
+                        declaration: verdict.declaration.map(|(i, _)| i),
+                    });
+                }
             }
         }
         if changed {

@@ -7,6 +7,7 @@
 //! streams back. Only headers are read and edited.
 
 pub mod body;
+mod cleanup;
 mod client;
 mod ctx;
 mod enforce;
@@ -20,6 +21,7 @@ mod tunnel;
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
+use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -75,6 +77,7 @@ impl Proxy {
                 sink,
                 audit,
                 counters,
+                cleanup_turn: AtomicU64::new(0),
             }),
         })
     }
@@ -89,9 +92,12 @@ impl Proxy {
         let response = match self.proxy_request(&mut ctx, req).await {
             Ok(response) => response,
             Err(error) => {
-                let response = error.to_response(&ctx.request_id);
-                // Cookies stripped from a request whose upstream then failed are still breaches.
+                let mut response = error.to_response(&ctx.request_id);
+                // Cookies stripped from a request whose upstream then failed are still breaches,
+                // and still to be deleted: an error page is a response the browser applies too.
                 if let Some(enforcer) = &self.enforcer {
+                    let public_host = self.config.public_host.as_deref();
+                    enforcer.add_deletions(&ctx, public_host, response.headers_mut());
                     let records = enforcer.request_records(&mut ctx, response.status().as_u16());
                     enforcer.record_violations(records).await;
                 }
@@ -246,11 +252,16 @@ impl Proxy {
         }
         forwarded::append_via(headers, version, VIA_PSEUDONYM);
         headers.insert(X_REQUEST_ID.clone(), ctx.request_id.clone());
-        let violations = match &self.enforcer {
-            Some(enforcer) => enforcer.filter_set_cookies(ctx, status, headers),
-            None => Vec::new(),
+        let Some(enforcer) = &self.enforcer else {
+            self.rewrite_public_host(ctx, headers);
+            return Vec::new();
         };
+        let violations = enforcer.filter_set_cookies(ctx, status, headers);
         self.rewrite_public_host(ctx, headers);
+        // A switched protocol is no page: its response carries no cookies.
+        if status != StatusCode::SWITCHING_PROTOCOLS.as_u16() {
+            enforcer.add_deletions(ctx, self.config.public_host.as_deref(), headers);
+        }
         violations
     }
 

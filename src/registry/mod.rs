@@ -67,6 +67,8 @@ pub struct Declaration {
     pub purpose: Text,
     pub max_lifetime: MaxLifetime,
     pub domain: Option<String>,
+    /// The `Path` the cookie is set with, when the policy says (used to delete it).
+    pub path: Option<String>,
     pub required: RequiredAttributes,
     /// TCF vendors whose consent the cookie also needs, as the hidden `tcf-vendor:<id>`
     /// categories a `tcf` source grants (empty for most declarations).
