@@ -194,6 +194,53 @@ async fn no_cookie_value_or_query_string_reaches_the_audit_log() {
     assert_eq!(first["path"].as_str().unwrap().split('?').count(), 1);
 }
 
+/// Cookies the browser sends on every page of a visit: one violation per cookie occurrence,
+/// folded into one line per (cookie, kind) with the exact count, whatever the pages.
+#[tokio::test]
+async fn request_cookies_count_every_occurrence_and_aggregate_per_cookie() {
+    for (aggregate, lines) in [("10s", 2), ("0s", 50)] {
+        let dir = tempfile::tempdir().unwrap();
+        let upstream = start_ok_upstream().await;
+        let path = dir.path().join("audit.jsonl");
+        let (proxy, _sink) =
+            start_proxy_collecting(&upstream.url(), &audit_lines(&path, aggregate, "64MiB")).await;
+        let client = http1_client();
+        for page in 0..25 {
+            let req = request(&proxy, Method::GET, &format!("/explore/{page}"))
+                .header("cookie", "_ga=GA1.1.VALUE-CANARY; ab=UNDECLARED-CANARY")
+                .body(empty())
+                .unwrap();
+            body_text(client.request(req).await.unwrap()).await;
+        }
+        proxy.shutdown();
+        proxy.wait().await;
+        let files = log_files(dir.path());
+        let violations: Vec<_> = read_lines(&files)
+            .into_iter()
+            .filter(|l| l["type"] == "violation")
+            .collect();
+        assert_eq!(violations.len(), lines, "aggregate = {aggregate}");
+        for (cookie, kind) in [
+            ("_ga", "request-not-consented"),
+            ("ab", "request-undeclared"),
+        ] {
+            let count: u64 = violations
+                .iter()
+                .filter(|l| l["cookie"] == cookie && l["kind"] == kind)
+                .map(|l| l["count"].as_u64().unwrap())
+                .sum();
+            assert_eq!(count, 25, "{cookie} with aggregate = {aggregate}");
+        }
+        assert!(violations.iter().all(|l| l["direction"] == "request"));
+        let text: String = files
+            .iter()
+            .map(|f| std::fs::read_to_string(f).unwrap())
+            .collect();
+        assert!(!text.contains("CANARY"), "no cookie value in the audit log");
+        assert!(verify(&files).0);
+    }
+}
+
 /// Rotation by size keeps one chain across files; a restart continues it.
 #[tokio::test]
 async fn rotation_and_restart_keep_one_chain() {
