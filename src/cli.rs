@@ -78,9 +78,17 @@ pub struct ExplainArgs {
     /// Another request header, e.g. 'Sec-GPC: 1' (repeatable).
     #[arg(long, value_name = "NAME: VALUE")]
     pub header: Vec<String>,
-    /// A `Set-Cookie` line to judge (repeatable, at least one).
-    #[arg(long = "set-cookie", value_name = "LINE", required = true)]
+    /// A `Set-Cookie` line to judge (repeatable; needed unless --cookie is given).
+    #[arg(
+        long = "set-cookie",
+        value_name = "LINE",
+        required_unless_present = "cookie"
+    )]
     pub set_cookie: Vec<String>,
+    /// The page the visitor asks for, which the cleanup's domains and paths come from.
+    /// Default: https://PUBLIC_HOST/ with `proxy.public_host`, else http://localhost/.
+    #[arg(long, value_name = "URL")]
+    pub url: Option<String>,
     /// Print the stable JSON form (documented in docs/explain.md).
     #[arg(long)]
     pub json: bool,

@@ -98,7 +98,18 @@ fn explain(args: ExplainArgs) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let explanation = crate::explain::explain(&rules, &headers, &args.set_cookie);
+    let default_url = match &config.proxy.public_host {
+        Some(host) => format!("https://{host}/"),
+        None => "http://localhost/".to_owned(),
+    };
+    let page = match crate::explain::Page::parse(args.url.as_deref().unwrap_or(&default_url)) {
+        Ok(page) => page,
+        Err(message) => {
+            eprintln!("{message}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let explanation = crate::explain::explain(&rules, &headers, &page, &args.set_cookie);
     if args.json {
         println!("{explanation:#}");
     } else {

@@ -283,3 +283,99 @@ fn explain_json_is_the_documented_shape() {
     assert_eq!(lines[1]["violations"][0]["kind"], "malformed");
     assert_eq!(lines[1]["output"], serde_json::Value::Null);
 }
+
+#[test]
+fn explain_shows_which_request_cookies_are_stripped_and_the_deletions_sent() {
+    let output = Command::new(BIN)
+        .args([
+            "explain",
+            "--config",
+            "config/opendatasoft.toml",
+            "--cookie",
+            r#"_ga=GA1.1.VALUE; sessionid=SESSION; cookies_preferences={"statistics":false}"#,
+            "--url",
+            "https://data.example.fr/explore/",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let text = String::from_utf8(output.stdout).unwrap();
+    assert!(
+        text.contains("request:      https://data.example.fr/explore/"),
+        "{text}"
+    );
+    assert!(
+        text.contains("strip       _ga (undeclared): request-undeclared -> drop (enforce)"),
+        "{text}"
+    );
+    assert!(text.contains("keep        sessionid (necessary)"), "{text}");
+    assert!(
+        text.contains("keep        cookies_preferences (the consent cookie)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("upstream:   sessionid, cookies_preferences"),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "delete:     _ga=; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Path=/; Domain=example.fr; Secure"
+        ),
+        "{text}"
+    );
+    assert!(
+        !text.contains("VALUE") && !text.contains("SESSION"),
+        "{text}"
+    );
+
+    let output = Command::new(BIN)
+        .args([
+            "explain",
+            "--config",
+            "config/opendatasoft.toml",
+            "--cookie",
+            "_ga=1; _ga=2",
+            "--url",
+            "http://127.0.0.1:8080/a/b",
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let request = &json["request"];
+    assert_eq!(request["page"], "http://127.0.0.1:8080/a/b");
+    assert_eq!(request["cookies"].as_array().unwrap().len(), 2);
+    assert_eq!(request["cookies"][0]["verdict"], "strip");
+    assert_eq!(
+        request["cookies"][0]["violation"]["kind"],
+        "request-undeclared"
+    );
+    assert_eq!(request["forwarded"], serde_json::json!([]));
+    assert_eq!(request["cleanup"], true);
+    // An IP address has only host-only cookies: one deletion per path, the name once.
+    assert_eq!(
+        request["deletions"],
+        serde_json::json!([
+            "_ga=; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Path=/",
+            "_ga=; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Path=/a",
+            "_ga=; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Path=/a/b",
+        ])
+    );
+    assert_eq!(request["deletions_left_out"], 0);
+    assert!(json["lines"].as_array().unwrap().is_empty());
+}
+
+#[test]
+fn explain_needs_a_cookie_or_a_set_cookie_line() {
+    let output = Command::new(BIN)
+        .args(["explain", "--config", "config/opendatasoft.toml"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("--set-cookie"), "{stderr}");
+}

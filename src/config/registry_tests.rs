@@ -222,3 +222,42 @@ fn a_category_mode_reaches_the_policy() {
         crate::policy::Mode::Enforce
     );
 }
+
+#[test]
+fn cleanup_is_on_by_default_and_its_bound_is_checked() {
+    let rules = load("").unwrap().enforcement.unwrap();
+    assert_eq!(rules.cleanup, crate::policy::Cleanup::default());
+    assert!(rules.cleanup.enabled);
+    let rules = load("[policy.cleanup]\nenabled = false\nmax_per_response = 8\n")
+        .unwrap()
+        .enforcement
+        .unwrap();
+    assert!(!rules.cleanup.enabled);
+    assert_eq!(rules.cleanup.max_per_response, 8);
+    for bad in ["0", "501"] {
+        let errors = errors(&format!("[policy.cleanup]\nmax_per_response = {bad}\n"));
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert!(
+            errors[0].contains("policy.cleanup.max_per_response: must be between 1 and 500"),
+            "{errors:?}"
+        );
+    }
+}
+
+#[test]
+fn a_declared_path_must_be_absolute_and_attribute_safe() {
+    let declaration = |path: &str| {
+        format!("[[cookie]]\nname = \"x\"\ncategory = \"statistics\"\nmax_lifetime = \"1d\"\npath = \"{path}\"\n")
+    };
+    let rules = load(&declaration("/portail")).unwrap().enforcement.unwrap();
+    let (_, x) = rules.registry.find("x").unwrap();
+    assert_eq!(x.path.as_deref(), Some("/portail"));
+    for bad in ["portail", "/a;b", "/a b"] {
+        let errors = errors(&declaration(bad));
+        assert_eq!(errors.len(), 1, "{bad}: {errors:?}");
+        assert!(
+            errors[0].contains("cookie[0].path: must start with `/`"),
+            "{bad}: {errors:?}"
+        );
+    }
+}

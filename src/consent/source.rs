@@ -59,6 +59,18 @@ pub fn make_format(name: &str) -> Option<Box<dyn ConsentFormat>> {
 }
 
 impl ConsentConfig {
+    /// Whether `name` is a consent source's own cookie, which always reaches the portal: it
+    /// needs it to show the banner, or not.
+    pub fn owns_cookie(&self, name: &str) -> bool {
+        self.sources.iter().any(|source| {
+            if source.format.reads_cookie_family() {
+                name.starts_with(&source.cookie)
+            } else {
+                name == source.cookie
+            }
+        })
+    }
+
     /// The consent a request carries. The first source whose cookie is present and readable
     /// decides; an unreadable cookie is passed over (and flagged); GPC then withdraws its
     /// categories. `needs_consent` is the registry's set of non-exempt categories.

@@ -19,6 +19,20 @@ pub struct RequestVerdict<'r> {
     pub violation: Option<Violation>,
 }
 
+/// The pairs of a `Cookie` header value, as (name, `name=value` pair), in the order sent. A
+/// pair without `=` is named by its whole text.
+pub fn cookie_pairs(text: &str) -> impl Iterator<Item = (&str, &str)> {
+    text.split(';')
+        .map(str::trim)
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| {
+            (
+                pair.split_once('=').map_or(pair, |(name, _)| name.trim()),
+                pair,
+            )
+        })
+}
+
 /// Judges the cookie `name`; `is_consent_cookie` tells whether it is a consent source's own.
 pub fn judge_request_cookie<'r>(
     judge: &Judge<'r>,

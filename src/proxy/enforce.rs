@@ -14,7 +14,9 @@ use crate::admin::Counters;
 use crate::audit::{describe_detail, format_time, AuditHandle, ViolationRecord, ViolationSink};
 use crate::config::Enforcement;
 use crate::consent::Consent;
-use crate::policy::{judge_request_cookie, judge_set_cookie, Judge, Outcome, Verdict, Violation};
+use crate::policy::{
+    cookie_pairs, judge_request_cookie, judge_set_cookie, Judge, Outcome, Verdict, Violation,
+};
 use crate::privacy::truncate_ip;
 
 pub struct Enforcer {
@@ -155,9 +157,8 @@ impl Enforcer {
         };
         let mut kept = String::with_capacity(text.len());
         let mut changed = false;
-        for pair in text.split(';').map(str::trim).filter(|p| !p.is_empty()) {
-            let name = pair.split_once('=').map_or(pair, |(name, _)| name.trim());
-            let verdict = judge_request_cookie(&judge, name, self.is_consent_cookie(name));
+        for (name, pair) in cookie_pairs(text) {
+            let verdict = judge_request_cookie(&judge, name, self.rules.consent.owns_cookie(name));
             if let Some(violation) = verdict.violation {
                 ctx.request_violations.push(RequestViolation {
                     cookie: name.to_owned(),
@@ -190,17 +191,6 @@ impl Enforcer {
                 }
             }
         }
-    }
-
-    /// The consent cookies themselves always reach the portal: it needs them to show the banner.
-    fn is_consent_cookie(&self, name: &str) -> bool {
-        self.rules.consent.sources.iter().any(|source| {
-            if source.format.reads_cookie_family() {
-                name.starts_with(&source.cookie)
-            } else {
-                name == source.cookie
-            }
-        })
     }
 
     fn build_record(

@@ -1,18 +1,26 @@
 //! `consentry explain`: runs the same core as the proxy on a request's cookies and a list of
-//! `Set-Cookie` lines, and shows the consent read, the matching declaration, the verdict, the
-//! violations and the line as it would be forwarded. Its `--json` output is documented in
-//! docs/explain.md and kept stable.
+//! `Set-Cookie` lines, and shows the consent read; for each cookie the browser sent, whether it
+//! would be stripped and the deletions the response would carry; for each line, the matching
+//! declaration, the verdict, the violations and the line as it would be forwarded. Its `--json`
+//! output is documented in docs/explain.md and kept stable.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use http::header::{HeaderMap, HeaderName, HeaderValue, COOKIE};
 use serde_json::{json, Value};
 
+pub use text::render_text;
+
 use crate::audit::describe_detail;
 use crate::config::Enforcement;
 use crate::consent::{find_request_cookie, Consent, Reading};
-use crate::policy::{judge_set_cookie, Judge, Outcome, Verdict};
+use crate::policy::{
+    cookie_pairs, judge_request_cookie, judge_set_cookie, plan_deletions, Judge, Outcome, Site,
+    Target, Verdict, Violation,
+};
 use crate::registry::{Declaration, MaxLifetime, Registry};
+
+mod text;
 
 /// The request as `explain` was told it: a `Cookie` header value and other headers.
 pub fn build_request_headers(
@@ -38,8 +46,43 @@ pub fn build_request_headers(
     Ok(map)
 }
 
+/// The page the visitor asks for (`--url`).
+pub struct Page {
+    pub url: String,
+    pub host: String,
+    pub path: String,
+    pub secure: bool,
+}
+
+impl Page {
+    pub fn parse(url: &str) -> Result<Page, String> {
+        let uri: http::Uri = url
+            .parse()
+            .map_err(|_| format!("--url `{url}`: not a URL"))?;
+        let secure = match uri.scheme_str() {
+            Some("https") => true,
+            Some("http") => false,
+            _ => {
+                return Err(format!(
+                    "--url `{url}`: expected http://HOST/PATH or https://…"
+                ))
+            }
+        };
+        let host = uri
+            .authority()
+            .map(|a| a.as_str().to_owned())
+            .ok_or_else(|| format!("--url `{url}`: no host"))?;
+        Ok(Page {
+            url: url.to_owned(),
+            host,
+            path: uri.path().to_owned(),
+            secure,
+        })
+    }
+}
+
 /// Runs the core and returns the explanation as JSON (the text form is rendered from it).
-pub fn explain(rules: &Enforcement, headers: &HeaderMap, lines: &[String]) -> Value {
+pub fn explain(rules: &Enforcement, headers: &HeaderMap, page: &Page, lines: &[String]) -> Value {
     let consent = rules.consent.read(headers, rules.registry.needs_consent());
     let now = SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -63,7 +106,71 @@ pub fn explain(rules: &Enforcement, headers: &HeaderMap, lines: &[String]) -> Va
         .collect();
     json!({
         "consent": describe_consent(rules, headers, &consent),
+        "request": describe_request(rules, headers, &judge, page),
         "lines": lines,
+    })
+}
+
+/// The request side: each cookie the browser sent, what the upstream would receive, and the
+/// deletions the response would carry.
+fn describe_request(
+    rules: &Enforcement,
+    headers: &HeaderMap,
+    judge: &Judge<'_>,
+    page: &Page,
+) -> Value {
+    let texts: Vec<&str> = headers
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .collect();
+    let mut cookies = Vec::new();
+    let mut forwarded = Vec::new();
+    let mut targets: Vec<Target<'_>> = Vec::new();
+    for (name, _) in texts.iter().flat_map(|text| cookie_pairs(text)) {
+        let consent_cookie = rules.consent.owns_cookie(name);
+        let verdict = judge_request_cookie(judge, name, consent_cookie);
+        if verdict.keep {
+            forwarded.push(name);
+        } else if rules.cleanup.enabled && !targets.iter().any(|t| t.name == name) {
+            let declaration = verdict.declaration.map(|(_, d)| d);
+            targets.push(Target {
+                name,
+                domain: declaration.and_then(|d| d.domain.as_deref()),
+                path: declaration.and_then(|d| d.path.as_deref()),
+            });
+        }
+        cookies.push(json!({
+            "cookie": name,
+            "consent_cookie": consent_cookie,
+            "declaration": verdict.declaration.map(|(_, d)| describe_declaration(&rules.registry, d)),
+            "verdict": if verdict.keep { "keep" } else { "strip" },
+            "violation": verdict.violation.as_ref().map(describe_violation),
+        }));
+    }
+    let site = Site {
+        host: &page.host,
+        path: &page.path,
+        secure: page.secure,
+    };
+    let plan = plan_deletions(&site, &targets, rules.cleanup.max_per_response, 0);
+    json!({
+        "page": page.url,
+        "cookies": cookies,
+        "forwarded": forwarded,
+        "cleanup": rules.cleanup.enabled,
+        "deletions": plan.deletions.iter().map(|d| d.to_line()).collect::<Vec<_>>(),
+        "deletions_left_out": plan.left_out,
+    })
+}
+
+fn describe_violation(v: &Violation) -> Value {
+    json!({
+        "kind": v.kind.as_str(),
+        "action": v.action.as_str(),
+        "mode": v.mode.as_str(),
+        "enforced": v.is_enforced(),
+        "detail": describe_detail(v),
     })
 }
 
@@ -129,19 +236,7 @@ fn describe_line(registry: &Registry, line: &str, verdict: &Verdict<'_, '_>) -> 
         Outcome::Drop => ("drop", None),
         Outcome::Rewrite(new) => ("rewrite", Some(new.clone())),
     };
-    let violations: Vec<Value> = verdict
-        .violations
-        .iter()
-        .map(|v| {
-            json!({
-                "kind": v.kind.as_str(),
-                "action": v.action.as_str(),
-                "mode": v.mode.as_str(),
-                "enforced": v.is_enforced(),
-                "detail": describe_detail(v),
-            })
-        })
-        .collect();
+    let violations: Vec<Value> = verdict.violations.iter().map(describe_violation).collect();
     json!({
         "input": line,
         "cookie": verdict.cookie.as_ref().map(|c| c.name),
@@ -165,116 +260,4 @@ fn describe_declaration(registry: &Registry, declaration: &Declaration) -> Value
             MaxLifetime::Duration(d) => format!("{} s", d.as_secs()),
         },
     })
-}
-
-/// The text form: a few aligned lines per `Set-Cookie`.
-pub fn render_text(explanation: &Value) -> String {
-    let mut out = String::new();
-    let consent = &explanation["consent"];
-    let list = |v: &Value| {
-        v.as_array()
-            .map(|a| {
-                a.iter()
-                    .filter_map(Value::as_str)
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            })
-            .filter(|s| !s.is_empty())
-            .unwrap_or_else(|| "-".to_owned())
-    };
-    out.push_str(&format!(
-        "consent:      {} (source: {}; granted: {}; GPC: {})\n",
-        consent["state"].as_str().unwrap_or("?"),
-        consent["source"].as_str().unwrap_or("none"),
-        list(&consent["granted"]),
-        if consent["gpc"].as_bool() == Some(true) {
-            "yes"
-        } else {
-            "no"
-        },
-    ));
-    for source in consent["sources"].as_array().into_iter().flatten() {
-        let keys: Vec<String> = source["keys"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .map(|k| {
-                let cats = list(&k["categories"]);
-                let cats = if cats == "-" {
-                    "unmapped".to_owned()
-                } else {
-                    cats
-                };
-                format!(
-                    "{}={} ({cats})",
-                    k["key"].as_str().unwrap_or("?"),
-                    k["granted"]
-                )
-            })
-            .collect();
-        out.push_str(&format!(
-            "  source {}:{}: {}{}{}\n",
-            source["format"].as_str().unwrap_or("?"),
-            source["cookie"].as_str().unwrap_or("?"),
-            source["status"].as_str().unwrap_or("?"),
-            source["reason"]
-                .as_str()
-                .map(|r| format!(" ({r})"))
-                .unwrap_or_default(),
-            if keys.is_empty() {
-                String::new()
-            } else {
-                format!(": {}", keys.join(", "))
-            },
-        ));
-    }
-    for line in explanation["lines"].as_array().into_iter().flatten() {
-        out.push_str(&format!(
-            "\nSet-Cookie:   {}\n",
-            line["input"].as_str().unwrap_or("")
-        ));
-        out.push_str(&format!(
-            "  cookie:     {}\n",
-            line["cookie"].as_str().unwrap_or("(unparseable)")
-        ));
-        let declaration = &line["declaration"];
-        if declaration.is_null() {
-            out.push_str("  declared:   no\n");
-        } else {
-            out.push_str(&format!(
-                "  declared:   {} ({} / {}), category {}, at most {}\n",
-                declaration["pattern"].as_str().unwrap_or("?"),
-                declaration["provider"].as_str().unwrap_or("?"),
-                declaration["service"].as_str().unwrap_or("?"),
-                declaration["category"].as_str().unwrap_or("?"),
-                declaration["max_lifetime"].as_str().unwrap_or("?"),
-            ));
-        }
-        for v in line["violations"].as_array().into_iter().flatten() {
-            out.push_str(&format!(
-                "  violation:  {} -> {} ({}{}){}\n",
-                v["kind"].as_str().unwrap_or("?"),
-                v["action"].as_str().unwrap_or("?"),
-                v["mode"].as_str().unwrap_or("?"),
-                if v["enforced"].as_bool() == Some(true) {
-                    ""
-                } else {
-                    ", not carried out"
-                },
-                v["detail"]
-                    .as_str()
-                    .map(|d| format!(": {d}"))
-                    .unwrap_or_default(),
-            ));
-        }
-        out.push_str(&format!(
-            "  verdict:    {}\n",
-            line["verdict"].as_str().unwrap_or("?")
-        ));
-        match line["output"].as_str() {
-            Some(output) => out.push_str(&format!("  forwarded:  {output}\n")),
-            None => out.push_str("  forwarded:  (nothing: the line is dropped)\n"),
-        }
-    }
-    out
 }
