@@ -358,3 +358,34 @@ async fn stripped_request_cookies_are_recorded_even_when_the_upstream_fails() {
     assert_eq!(records[0].kind, "request-not-consented");
     assert_eq!(records[0].status, 502);
 }
+
+/// HTTP/2 lets a browser send each cookie in its own `cookie` field (RFC 9113 §8.2.3): every one
+/// of them is judged, and the upstream gets one joined line without the stripped ones.
+#[tokio::test]
+async fn cookies_split_over_http2_fields_are_each_judged_and_stripped() {
+    let mut upstream = start_ok_upstream().await;
+    let (proxy, sink) = start_proxy_collecting(&upstream.url(), REGISTRY).await;
+    let req = request(&proxy, Method::GET, "/")
+        .header("cookie", "_ga=GA1.1.1")
+        .header("cookie", "sessionid=abc")
+        .header("cookie", r#"cookies_preferences={"statistics":false}"#)
+        .header("cookie", "ab_test=B")
+        .body(empty())
+        .unwrap();
+    let response = http2_client().request(req).await.unwrap();
+    assert_eq!(response.version(), http::Version::HTTP_2);
+    let deleted: Vec<_> = set_cookies(&response)
+        .iter()
+        .map(|l| l.split('=').next().unwrap().to_owned())
+        .collect();
+    body_text(response).await;
+    let seen = upstream.next_seen().await;
+    assert_eq!(seen.headers.get_all("cookie").iter().count(), 1);
+    assert_eq!(
+        seen.headers["cookie"],
+        r#"sessionid=abc; cookies_preferences={"statistics":false}"#
+    );
+    let names: Vec<_> = sink.records().iter().map(|r| r.cookie.clone()).collect();
+    assert_eq!(names, ["_ga", "ab_test"]);
+    assert!(deleted.contains(&"_ga".to_owned()) && deleted.contains(&"ab_test".to_owned()));
+}
