@@ -10,7 +10,7 @@ use crate::{proxy, telemetry};
 pub fn run(cli: Cli) -> ExitCode {
     match cli.command {
         Command::Serve(args) => {
-            telemetry::init(cli.log_format);
+            let _log = telemetry::init(cli.log_format);
             serve(args)
         }
         Command::Check(args) => check(args),

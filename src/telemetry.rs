@@ -1,22 +1,47 @@
 //! Logging set-up: `tracing` events to stderr, `pretty` or `json`, filtered by `RUST_LOG`
 //! (default `info`). Standard output is left free for data (reports, audit records to `-`).
 
+use std::io::{BufWriter, IsTerminal};
+
+use tracing_appender::non_blocking::{NonBlockingBuilder, WorkerGuard};
+use tracing_subscriber::fmt::MakeWriter;
 use tracing_subscriber::EnvFilter;
 
 use crate::cli::LogFormat;
 
-pub fn init(format: LogFormat) {
-    init_with_default(format, "info");
+/// Lines the log thread may hold before the request path waits for it (never drops a line).
+const BUFFERED_LINES: usize = 65_536;
+
+/// For `serve`: events are formatted on the request path and written by a thread of their own
+/// through a buffer, so that a busy proxy makes one `write` per batch of lines instead of one per
+/// line. Keep the guard until the process ends: dropping it flushes what is left.
+pub fn init(format: LogFormat) -> WorkerGuard {
+    let (writer, guard) = NonBlockingBuilder::default()
+        .lossy(false)
+        .buffered_lines_limit(BUFFERED_LINES)
+        .thread_name("consentry-log")
+        .finish(BufWriter::new(std::io::stderr()));
+    install(format, "info", writer);
+    guard
 }
 
-/// Same, with another filter when `RUST_LOG` is unset (the demo keeps the terminal for its own
-/// readable lines).
+/// Writes straight to stderr, with another filter when `RUST_LOG` is unset (the demo keeps the
+/// terminal for its own readable lines).
 pub fn init_with_default(format: LogFormat, default_filter: &str) {
+    install(format, default_filter, std::io::stderr);
+}
+
+fn install<W>(format: LogFormat, default_filter: &str, writer: W)
+where
+    W: for<'w> MakeWriter<'w> + Send + Sync + 'static,
+{
     let filter =
         EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default_filter));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr);
+        // Colour codes belong on a terminal, not in a log file or a journal.
+        .with_ansi(std::io::stderr().is_terminal())
+        .with_writer(writer);
     // A second initialisation (tests running several commands in one process) is harmless.
     let _ = match format {
         LogFormat::Pretty => builder.try_init(),

@@ -19,13 +19,12 @@ pub trait ViolationSink: Send + Sync {
     fn record(&self, record: &ViolationRecord);
 }
 
-/// Emits each record as one structured event, target `consentry::violation`.
-#[derive(Debug, Default)]
-pub struct TracingSink;
-
-impl ViolationSink for TracingSink {
-    fn record(&self, r: &ViolationRecord) {
-        tracing::warn!(
+/// One structured event for a record, target `consentry::violation`, at the given level
+/// (tracing needs the level at compile time, hence a macro).
+macro_rules! violation_event {
+    ($level:ident, $r:expr) => {{
+        let r = $r;
+        tracing::$level!(
             target: "consentry::violation",
             time = %r.time,
             request_id = %r.request_id,
@@ -49,6 +48,31 @@ impl ViolationSink for TracingSink {
             enforced = r.enforced,
             detail = r.detail.as_deref(),
             "cookie violation"
-        );
+        )
+    }};
+}
+
+/// Emits each record as one `warn` event: without an audit log, the log is where violations go.
+#[derive(Debug, Default)]
+pub struct TracingSink;
+
+impl ViolationSink for TracingSink {
+    fn record(&self, r: &ViolationRecord) {
+        violation_event!(warn, r);
+    }
+}
+
+/// Emits each record as one `debug` event: with an audit log, which holds every record, the
+/// process log stays readable (one line per request) and does not pay twice for each violation.
+/// `RUST_LOG=consentry::violation=debug` shows them again.
+#[derive(Debug, Default)]
+pub struct AuditedTracingSink;
+
+impl ViolationSink for AuditedTracingSink {
+    fn record(&self, r: &ViolationRecord) {
+        // Skip building the `granted` join when nobody listens.
+        if tracing::enabled!(target: "consentry::violation", tracing::Level::DEBUG) {
+            violation_event!(debug, r);
+        }
     }
 }

@@ -19,7 +19,7 @@ use tracing::{debug, info, info_span, warn, Instrument};
 
 use super::Proxy;
 use crate::admin::{bind_admin, serve_admin, AdminState, Counters};
-use crate::audit::{AuditLog, AuditState, TracingSink, ViolationSink};
+use crate::audit::{AuditLog, AuditState, AuditedTracingSink, TracingSink, ViolationSink};
 use crate::config::Config;
 use crate::privacy::truncate_ip;
 
@@ -75,9 +75,14 @@ impl RunningServer {
     }
 }
 
-/// Binds the listener and starts serving in the background; violations become `tracing` events.
+/// Binds the listener and starts serving in the background; violations become `tracing` events
+/// (`warn`, or `debug` when the audit log holds them).
 pub async fn start(config: Config) -> Result<RunningServer, StartError> {
-    start_with_sink(config, Arc::new(TracingSink)).await
+    let sink: Arc<dyn ViolationSink> = match config.audit {
+        Some(_) => Arc::new(AuditedTracingSink),
+        None => Arc::new(TracingSink),
+    };
+    start_with_sink(config, sink).await
 }
 
 /// Same, sending every violation record to `sink`.
