@@ -6,7 +6,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use consentry::demo::{start_demo, RecordCollector, GA_COOKIE, MATOMO_COOKIE, UNDECLARED_COOKIE};
+use consentry::demo::{
+    start_demo, RecordCollector, CONSENT_COOKIE, GA_COOKIE, MATOMO_COOKIE, UNDECLARED_COOKIE,
+};
 use http::header::{COOKIE, SET_COOKIE};
 use http::{Request, StatusCode};
 use http_body_util::{BodyExt, Empty};
@@ -27,8 +29,28 @@ fn demo_once_runs_the_scripted_visit_and_succeeds() {
         "exit {:?}\nstdout:\n{stdout}\nstderr:\n{stderr}",
         output.status
     );
-    for phase in ["no choice", "refuse", "accept"] {
+    for phase in [
+        "no choice",
+        "refuse",
+        "accept",
+        "log in",
+        "withdraw",
+        "with the withdrawal",
+    ] {
         assert!(stdout.contains(phase), "no `{phase}` phase in:\n{stdout}");
+    }
+    assert!(
+        stdout.contains("all 19 expectations hold"),
+        "not the 19 expectations:\n{stdout}"
+    );
+    let row = "stripped from the request (request-not-consented), deleted from the browser";
+    for cookie in [GA_COOKIE, MATOMO_COOKIE] {
+        assert!(
+            stdout
+                .lines()
+                .any(|line| line.trim_start().starts_with(cookie) && line.ends_with(row)),
+            "no withdrawal row for {cookie}:\n{stdout}"
+        );
     }
     assert!(stdout.contains(MATOMO_COOKIE), "{stdout}");
     assert!(stdout.contains("127.0.0.1:"), "{stdout}");
@@ -143,5 +165,61 @@ async fn demo_stack_caps_ga_once_statistics_are_accepted() {
         .snapshot_records()
         .iter()
         .any(|r| r.cookie == GA_COOKIE && r.kind == "lifetime-exceeded" && r.action == "cap"));
+    stack.shutdown().await;
+}
+
+/// A withdrawal as the browser brings it: the refused consent cookie with the analytics cookies
+/// it still holds. They are stripped before the portal (which says what it received), each is
+/// recorded as `request-not-consented`, and the response deletes them; the consent cookie and
+/// the necessary cookies reach the portal and are not deleted.
+#[tokio::test]
+async fn demo_stack_strips_and_deletes_analytics_after_a_withdrawal() {
+    let records = Arc::new(RecordCollector::default());
+    let stack = start_demo("127.0.0.1:0", records.clone())
+        .await
+        .expect("start the demo");
+    let client = Client::builder(TokioExecutor::new()).build_http::<Empty<Bytes>>();
+    let sent = format!(
+        "{CONSENT_COOKIE}=%7B%22statistics%22%3Afalse%7D; csrftoken=abc; \
+         {MATOMO_COOKIE}=0123456789abcdef.1700000000; {GA_COOKIE}=GA1.1.123456789.1700000000"
+    );
+    let request = Request::get(format!("http://{}/", stack.proxy_addr()))
+        .header(COOKIE, sent)
+        .body(Empty::new())
+        .unwrap();
+    let response = tokio::time::timeout(Duration::from_secs(10), client.request(request))
+        .await
+        .expect("an answer in time")
+        .expect("a response");
+    assert_eq!(response.status(), StatusCode::OK);
+    let received = response
+        .headers()
+        .get("x-demo-cookies-received")
+        .expect("the portal says what it received")
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(received, format!("{CONSENT_COOKIE}, csrftoken"));
+    let deletions: Vec<String> = response
+        .headers()
+        .get_all(SET_COOKIE)
+        .iter()
+        .map(|line| line.to_str().unwrap().to_owned())
+        .filter(|line| line.contains("Max-Age=0"))
+        .collect();
+    for cookie in [MATOMO_COOKIE, GA_COOKIE] {
+        let deletion =
+            format!("{cookie}=; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Path=/");
+        assert!(deletions.contains(&deletion), "{deletions:?}");
+        assert!(records.snapshot_records().iter().any(|r| r.cookie == cookie
+            && r.direction == "request"
+            && r.kind == "request-not-consented"
+            && r.enforced));
+    }
+    assert_eq!(
+        deletions.len(),
+        2,
+        "only the analytics cookies: {deletions:?}"
+    );
     stack.shutdown().await;
 }

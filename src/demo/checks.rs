@@ -1,9 +1,12 @@
 //! What the scripted visit must show for the demo to count as working: the promises consentry
-//! makes about the seed portal, checked against what really crossed the proxy.
+//! makes about the seed portal, checked against what really crossed the proxy, reached the
+//! portal, and stayed in the visitor's browser.
 
 use super::exchange::Exchange;
 use super::portal::{CONSENT_COOKIE, GA_COOKIE, MATOMO_COOKIE, UNDECLARED_COOKIE};
 
+/// The portal's session, which a withdrawal of consent must not end.
+const SESSION_COOKIE: &str = "sessionid";
 /// 13 months of the mean Gregorian month, as the registry's `"13mo"` counts them.
 const THIRTEEN_MONTHS_SECS: i64 = 13 * 2_629_746;
 /// What the portal asks for `_ga` (GA's two-year default).
@@ -18,6 +21,8 @@ pub struct Visit {
     pub accept: Exchange,
     pub after_accepting: Exchange,
     pub log_in: Exchange,
+    pub withdraw: Exchange,
+    pub after_withdrawing: Exchange,
 }
 
 /// One expectation and whether it held.
@@ -38,6 +43,22 @@ fn expect_pass(phase: &str, exchange: &Exchange, name: &str) -> Check {
     )
 }
 
+/// Stripped from the request, and the portal did not get it.
+fn expect_strip(phase: &str, exchange: &Exchange, name: &str, kind: &str) -> Check {
+    check(
+        format!("{phase}: {name} is stripped from the request as {kind}"),
+        exchange.was_stripped_as(name, kind),
+    )
+}
+
+/// A deletion for it reached the browser, and the browser let go of it.
+fn expect_deletion(phase: &str, exchange: &Exchange, name: &str) -> Check {
+    check(
+        format!("{phase}: {name} is deleted from the browser"),
+        exchange.was_deleted(name),
+    )
+}
+
 fn expect_drop(phase: &str, exchange: &Exchange, name: &str, kind: &str) -> Check {
     check(
         format!("{phase}: {name} is dropped as {kind}"),
@@ -47,6 +68,13 @@ fn expect_drop(phase: &str, exchange: &Exchange, name: &str, kind: &str) -> Chec
 
 /// Every expectation of the visit, in the order of the script.
 pub fn check_visit(visit: &Visit) -> Vec<Check> {
+    let mut checks = check_choices(visit);
+    checks.extend(check_withdrawal(&visit.after_withdrawing));
+    checks
+}
+
+/// No choice, refusal, consent and log-in: what the portal sets, and what consentry lets through.
+fn check_choices(visit: &Visit) -> Vec<Check> {
     let (none, refused, accepted) = ("no choice", "after refusing", "after accepting");
     let ga_capped = visit
         .after_accepting
@@ -85,6 +113,32 @@ pub fn check_visit(visit: &Visit) -> Vec<Check> {
             UNDECLARED_COOKIE,
             "undeclared",
         ),
-        expect_pass("log in", &visit.log_in, "sessionid"),
+        expect_pass("log in", &visit.log_in, SESSION_COOKIE),
+    ]
+}
+
+/// The page after withdrawing: the analytics cookies the browser still holds from the consent
+/// are stripped from the request and deleted, and nothing else is.
+fn check_withdrawal(after: &Exchange) -> Vec<Check> {
+    let withdrawn = "after withdrawing";
+    let kind = "request-not-consented";
+    let kept = [CONSENT_COOKIE, "csrftoken", SESSION_COOKIE];
+    let only_analytics_deleted = after
+        .deleted
+        .iter()
+        .all(|name| name == GA_COOKIE || name == MATOMO_COOKIE);
+    vec![
+        expect_strip(withdrawn, after, GA_COOKIE, kind),
+        expect_deletion(withdrawn, after, GA_COOKIE),
+        expect_strip(withdrawn, after, MATOMO_COOKIE, kind),
+        expect_deletion(withdrawn, after, MATOMO_COOKIE),
+        check(
+            format!("{withdrawn}: {} still reach the portal", kept.join(", ")),
+            kept.iter().all(|name| after.reached_portal(name)),
+        ),
+        check(
+            format!("{withdrawn}: no other cookie is deleted"),
+            only_analytics_deleted && kept.iter().all(|name| after.is_held(name)),
+        ),
     ]
 }

@@ -30,7 +30,7 @@ pub fn describe_violation(record: &ViolationRecord) -> String {
         ""
     };
     format!(
-        "{:<10} {:<20} {:<18} {}  {} {}{side}",
+        "{:<10} {:<20} {:<21} {}  {} {}{side}",
         describe_action(record),
         record.cookie,
         record.kind,
@@ -40,9 +40,12 @@ pub fn describe_violation(record: &ViolationRecord) -> String {
     )
 }
 
-/// The marker and verb: only an enforced action changed the response; anything else was logged.
+/// The marker and verb: only an enforced action changed the request or the response; anything
+/// else was logged. A cookie the browser sent is not dropped from a response but stripped from
+/// the request (and, with cleanup, deleted from the browser by the response).
 pub fn describe_action(record: &ViolationRecord) -> &'static str {
     match (record.enforced, record.action) {
+        (true, "drop") if record.direction == "request" => "✗ stripped",
         (true, "drop") => "✗ dropped",
         (true, "cap") => "~ capped",
         (true, "add") => "+ fixed",
@@ -52,12 +55,12 @@ pub fn describe_action(record: &ViolationRecord) -> &'static str {
 
 fn describe_reason(record: &ViolationRecord) -> String {
     match record.kind {
-        "no-consent" | "refused" => {
+        "no-consent" | "refused" | "request-not-consented" => {
             let category = record.category.as_deref().unwrap_or("?");
             let gpc = if record.gpc { ", Sec-GPC: 1" } else { "" };
             format!("({category}; consent: {}{gpc})", record.consent_state)
         }
-        "undeclared" => "(not in the cookie registry)".to_owned(),
+        "undeclared" | "request-undeclared" => "(not in the cookie registry)".to_owned(),
         _ => record
             .detail
             .clone()
@@ -112,6 +115,23 @@ mod tests {
         let line = describe_violation(&capped);
         assert!(line.starts_with("~ capped"), "{line}");
         assert!(line.contains("set for 63072000 s"), "{line}");
+    }
+
+    /// A withdrawal as the live view shows it: the cookie the browser still sent, stripped, and
+    /// why, with the consent that no longer covers it.
+    #[test]
+    fn a_stripped_request_cookie_says_so_and_why() {
+        let mut stripped = record("request-not-consented", "drop", true);
+        stripped.direction = "request";
+        stripped.consent_state = "refused";
+        let line = describe_violation(&stripped);
+        assert!(line.starts_with("✗ stripped"), "{line}");
+        assert!(line.contains("(statistics; consent: refused)"), "{line}");
+        assert!(line.ends_with("GET /  (sent by the browser)"), "{line}");
+        let mut undeclared = record("request-undeclared", "drop", true);
+        undeclared.direction = "request";
+        let line = describe_violation(&undeclared);
+        assert!(line.contains("(not in the cookie registry)"), "{line}");
     }
 
     /// Report-only, or a `log` action: nothing was changed, and the line must not claim it was.

@@ -2,7 +2,8 @@
 //! consentry in front of it, configured from the shipped `config/opendatasoft.toml`.
 //!
 //! `consentry demo` serves both until Ctrl-C and prints every decision as it happens;
-//! `consentry demo --once` runs a scripted visit and checks the outcome (see [`script`]).
+//! `consentry demo --once` runs a scripted visit, from the first page to a withdrawal of
+//! consent, and checks the outcome (see [`script`]).
 
 mod checks;
 mod collect;
@@ -10,6 +11,7 @@ mod config;
 mod console;
 mod exchange;
 mod form;
+mod jar;
 mod pages;
 mod portal;
 mod random;
@@ -127,6 +129,9 @@ fn render_instructions(proxy: SocketAddr) -> String {
          \x20 2. Open /consent and refuse all: the analytics cookies are dropped as `refused`.\n\
          \x20 3. Accept all: they pass, and {GA_COOKIE}'s two-year lifetime is capped to 13 months.\n\
          \x20 4. Log in on /login: the session cookie passes.\n\
+         \x20 5. Withdraw: refuse all on /consent again. On the next page the analytics cookies\n\
+         \x20    your browser still holds are stripped from the request (`sent by the browser`)\n\
+         \x20    and deleted from it; the session and the necessary cookies stay.\n\
          \n\
          Each line below is one decision consentry took (cookie names, never values). Ctrl-C stops.\n\
          \n"

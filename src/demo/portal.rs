@@ -32,6 +32,11 @@ pub const UNDECLARED_COOKIE: &str = "ods_ab_test";
 /// The consent banner's choice.
 pub const CONSENT_COOKIE: &str = "cookies_preferences";
 
+/// The names (never the values) of the cookies the request brought, on every response, so that
+/// the scripted visit sees what consentry let through to the portal. A demo aid: a real portal
+/// says no such thing.
+pub const RECEIVED_COOKIES_HEADER: &str = "x-demo-cookies-received";
+
 /// Forms are a few fields; anything bigger is not a visitor clicking a button.
 const MAX_FORM_BYTES: usize = 16 * 1024;
 
@@ -99,11 +104,9 @@ async fn serve_connection(tcp: TcpStream, rng: Arc<Xorshift>) {
 
 async fn route_request(req: Request<Incoming>, rng: &Xorshift) -> Response<PortalBody> {
     let (parts, body) = req.into_parts();
+    let received = sent_cookie_names(&parts.headers);
     let mut response = match (&parts.method, parts.uri.path()) {
-        (&Method::GET, "/") => html(
-            StatusCode::OK,
-            pages::render_home(&sent_cookie_names(&parts.headers)),
-        ),
+        (&Method::GET, "/") => html(StatusCode::OK, pages::render_home(&received)),
         (&Method::GET, "/login") => html(StatusCode::OK, pages::render_login()),
         (&Method::POST, "/login") => {
             // Any credentials will do: the portal's point is the session cookie.
@@ -130,7 +133,16 @@ async fn route_request(req: Request<Incoming>, rng: &Xorshift) -> Response<Porta
         _ => html(StatusCode::NOT_FOUND, pages::render_not_found()),
     };
     append_page_cookies(response.headers_mut(), rng);
+    announce_received_cookies(response.headers_mut(), &received);
     response
+}
+
+fn announce_received_cookies(headers: &mut HeaderMap, names: &[String]) {
+    // The names came in a header value, so they make one again; should one not, the list is
+    // left out rather than shown incomplete.
+    if let Ok(value) = HeaderValue::from_str(&names.join(", ")) {
+        headers.insert(RECEIVED_COOKIES_HEADER, value);
+    }
 }
 
 /// What every page sets, as a Django portal with Matomo and Google Analytics switched on does

@@ -1,6 +1,7 @@
 //! `consentry demo --once`: a scripted visit through consentry to the demo portal (no choice,
-//! refuse, accept, log in), a table of what passed and what was dropped, and a check of every
-//! expectation; the exit status says whether they all held, so CI can run it as a smoke test.
+//! refuse, accept, log in, withdraw), a table of what passed, what was dropped, and what was
+//! stripped from the requests and deleted from the browser, and a check of every expectation;
+//! the exit status says whether they all held, so CI can run it as a smoke test.
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -73,6 +74,9 @@ async fn visit_portal(stack: &DemoStack, records: &RecordCollector) -> Result<Vi
         accept: step("POST", "/consent", Some("choice=accept")).await?,
         after_accepting: step("GET", "/", None).await?,
         log_in: step("POST", "/login", Some("username=demo")).await?,
+        // The analytics cookies are in the jar now; the page after the withdrawal brings them.
+        withdraw: step("POST", "/consent", Some("choice=refuse")).await?,
+        after_withdrawing: step("GET", "/", None).await?,
     })
 }
 
@@ -85,10 +89,17 @@ fn render_report(stack: &str, visit: &Visit) -> (String, bool) {
         ("3. accept all", &visit.accept),
         ("   with the consent", &visit.after_accepting),
         ("4. log in", &visit.log_in),
+        ("5. withdraw", &visit.withdraw),
+        ("   with the withdrawal", &visit.after_withdrawing),
     ];
+    let width = phases
+        .iter()
+        .map(|(phase, _)| phase.len())
+        .max()
+        .unwrap_or(0);
     let mut out = format!("consentry demo --once: {stack}\n\n");
     for (phase, exchange) in phases {
-        out.push_str(&format!("{phase:<20} {}\n", exchange.render_request()));
+        out.push_str(&format!("{phase:<width$} {}\n", exchange.render_request()));
         for row in exchange.render_rows() {
             out.push_str(&row);
             out.push('\n');
@@ -100,7 +111,8 @@ fn render_report(stack: &str, visit: &Visit) -> (String, bool) {
     if failed.is_empty() {
         out.push_str(&format!(
             "✓ all {} expectations hold: necessary cookies pass, analytics wait for consent, \
-             undeclared cookies never pass, over-long lifetimes are capped\n",
+             undeclared cookies never pass, over-long lifetimes are capped, and a withdrawal \
+             strips and deletes the analytics cookies on the next page\n",
             checks.len()
         ));
     } else {

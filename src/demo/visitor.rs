@@ -1,6 +1,7 @@
 //! The scripted visitor: a real HTTP client talking to consentry, with a cookie jar that keeps
-//! what actually reached it, so each request carries the cookies a browser would send back
-//! (including the consent cookie after a choice).
+//! what actually reached it and applies deletions as a browser does (see [`super::jar`]), so
+//! each request carries the cookies a browser would send back (including the consent cookie
+//! after a choice, and the analytics cookies once accepted, until a deletion removes them).
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -13,28 +14,31 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 
+use super::jar::{CookieJar, ReceivedCookie};
+use super::portal::RECEIVED_COOKIES_HEADER;
+use super::random::unix_now;
+
 /// Long enough for a loaded CI machine, short enough that a hung proxy fails the run.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
-
-/// One `Set-Cookie` line as it reached the visitor: its name and lifetime, never its value.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ReceivedCookie {
-    pub name: String,
-    pub max_age: Option<i64>,
-}
 
 /// What the visitor got back from one request.
 #[derive(Debug, Clone)]
 pub struct Reply {
     pub status: StatusCode,
+    /// Every `Set-Cookie` line the browser took, deletions included, in order.
     pub cookies: Vec<ReceivedCookie>,
+    /// The names of the cookies the jar holds once the response is applied.
+    pub held: Vec<String>,
+    /// The names of the cookies the portal says it received, when it says so.
+    pub portal_received: Option<Vec<String>>,
 }
 
 pub struct Visitor {
     client: Client<HttpConnector, Full<Bytes>>,
     origin: String,
-    /// `(name, value)` in the order first set, as browsers send them.
-    jar: Vec<(String, String)>,
+    /// The host the jar's cookies belong to (the proxy's address, without the port).
+    host: String,
+    jar: CookieJar,
 }
 
 impl Visitor {
@@ -42,7 +46,8 @@ impl Visitor {
         Visitor {
             client: Client::builder(TokioExecutor::new()).build_http(),
             origin: format!("http://{proxy}"),
-            jar: Vec::new(),
+            host: proxy.ip().to_string(),
+            jar: CookieJar::default(),
         }
     }
 
@@ -65,8 +70,8 @@ impl Visitor {
         let mut builder = Request::builder()
             .method(method)
             .uri(format!("{}{path}", self.origin));
-        if !self.jar.is_empty() {
-            builder = builder.header(COOKIE, self.render_cookie_header());
+        if let Some(cookies) = self.jar.render_cookie_header(path) {
+            builder = builder.header(COOKIE, cookies);
         }
         if form.is_some() {
             builder = builder.header(CONTENT_TYPE, "application/x-www-form-urlencoded");
@@ -85,44 +90,37 @@ impl Visitor {
             .await
             .map_err(|_| format!("{what}: the body did not finish within {REQUEST_TIMEOUT:?}"))?
             .map_err(|e| format!("{what}: reading the body: {e}"))?;
-        let cookies = self.store_cookies(&parts.headers);
+        let cookies = self.store_cookies(&parts.headers, path);
         Ok(Reply {
             status: parts.status,
             cookies,
+            held: self.jar.list_names(),
+            portal_received: read_received_names(&parts.headers),
         })
     }
 
-    fn render_cookie_header(&self) -> String {
-        self.jar
+    /// Applies every `Set-Cookie` line to the jar, in order, as a browser does (a deletion
+    /// removes the cookie), and returns the names and lifetimes of those it took.
+    fn store_cookies(&mut self, headers: &HeaderMap, path: &str) -> Vec<ReceivedCookie> {
+        let now = i64::try_from(unix_now()).unwrap_or(i64::MAX);
+        headers
+            .get_all(SET_COOKIE)
             .iter()
-            .map(|(name, value)| format!("{name}={value}"))
-            .collect::<Vec<_>>()
-            .join("; ")
+            .filter_map(|line| line.to_str().ok())
+            .filter_map(|line| self.jar.apply_set_cookie(line, &self.host, path, now))
+            .collect()
     }
+}
 
-    /// Keeps every received cookie in the jar (a deletion removes it, RFC 6265 §5.3 step 3:
-    /// `Max-Age<=0` expires it at once) and returns their names and lifetimes.
-    fn store_cookies(&mut self, headers: &HeaderMap) -> Vec<ReceivedCookie> {
-        let mut received = Vec::new();
-        for line in headers.get_all(SET_COOKIE) {
-            let Ok(line) = line.to_str() else { continue };
-            let mut parts = line.split(';');
-            let Some((name, value)) = parts.next().and_then(|pair| pair.split_once('=')) else {
-                continue;
-            };
-            let name = name.trim().to_owned();
-            let max_age = parts.find_map(|attribute| {
-                let (key, value) = attribute.split_once('=')?;
-                key.trim()
-                    .eq_ignore_ascii_case("max-age")
-                    .then(|| value.trim().parse::<i64>().ok())?
-            });
-            self.jar.retain(|(kept, _)| *kept != name);
-            if max_age.is_none_or(|seconds| seconds > 0) {
-                self.jar.push((name.clone(), value.trim().to_owned()));
-            }
-            received.push(ReceivedCookie { name, max_age });
-        }
-        received
-    }
+/// The portal's list of the cookies it received (names only), absent on a page that does not
+/// come from the portal (an error page of consentry's own).
+fn read_received_names(headers: &HeaderMap) -> Option<Vec<String>> {
+    let line = headers.get(RECEIVED_COOKIES_HEADER)?.to_str().ok()?;
+    Some(
+        line.split(',')
+            .map(str::trim)
+            .filter(|name| !name.is_empty())
+            .map(str::to_owned)
+            .collect(),
+    )
 }

@@ -34,6 +34,7 @@ pub struct JarCookie {
     pub name: String,
     pub domain: String,
     pub path: String,
+    pub value: String,
 }
 
 impl Browser {
@@ -127,10 +128,25 @@ impl Browser {
                 name: c["name"].as_str().unwrap().to_owned(),
                 domain: c["domain"].as_str().unwrap().to_owned(),
                 path: c["path"].as_str().unwrap().to_owned(),
+                value: c["value"].as_str().unwrap().to_owned(),
             })
             .collect();
         jar.sort();
         jar
+    }
+
+    /// The jar once `settled` holds, polled: a script's `document.cookie` write reaches the
+    /// browser's cookie store asynchronously. Returns the last jar read when it never does
+    /// within 10 s, for the caller's assertion to show.
+    pub async fn cookies_once(&mut self, settled: impl Fn(&[JarCookie]) -> bool) -> Vec<JarCookie> {
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            let jar = self.cookies().await;
+            if settled(&jar) || std::time::Instant::now() > deadline {
+                return jar;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
     }
 
     pub async fn clear_cookies(&mut self) {
