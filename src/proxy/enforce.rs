@@ -155,8 +155,8 @@ impl Enforcer {
             consent: &ctx.consent,
             now: 0,
         };
-        let mut kept = String::with_capacity(text.len());
-        let mut changed = false;
+        // The kept pairs are only copied out once a pair is stripped.
+        let mut kept: Option<String> = None;
         for (name, pair) in cookie_pairs(text) {
             let verdict = judge_request_cookie(&judge, name, self.rules.consent.owns_cookie(name));
             if let Some(violation) = verdict.violation {
@@ -167,21 +167,25 @@ impl Enforcer {
                 });
             }
             if verdict.keep {
-                if !kept.is_empty() {
-                    kept.push_str("; ");
+                if let Some(kept) = kept.as_mut() {
+                    if !kept.is_empty() {
+                        kept.push_str("; ");
+                    }
+                    kept.push_str(pair);
                 }
-                kept.push_str(pair);
-            } else {
-                changed = true;
-                if self.rules.cleanup.enabled && !ctx.stripped.iter().any(|s| s.name == name) {
-                    ctx.stripped.push(StrippedCookie {
-                        name: name.to_owned(),
-                        declaration: verdict.declaration.map(|(i, _)| i),
-                    });
-                }
+                continue;
+            }
+            if kept.is_none() {
+                kept = Some(kept_before(text, pair));
+            }
+            if self.rules.cleanup.enabled && !ctx.stripped.iter().any(|s| s.name == name) {
+                ctx.stripped.push(StrippedCookie {
+                    name: name.to_owned(),
+                    declaration: verdict.declaration.map(|(i, _)| i),
+                });
             }
         }
-        if changed {
+        if let Some(kept) = kept {
             match HeaderValue::from_str(&kept) {
                 Ok(value) if !kept.is_empty() => {
                     headers.insert(COOKIE, value);
@@ -240,6 +244,19 @@ impl Enforcer {
             client: Some(truncate_ip(ctx.client).to_string()),
         }
     }
+}
+
+/// The pairs of `text` before `pair` (a slice of it), joined as the header sends them.
+fn kept_before(text: &str, pair: &str) -> String {
+    let end = (pair.as_ptr() as usize).saturating_sub(text.as_ptr() as usize);
+    let mut kept = String::with_capacity(text.len());
+    for (_, earlier) in cookie_pairs(text.get(..end).unwrap_or_default()) {
+        if !kept.is_empty() {
+            kept.push_str("; ");
+        }
+        kept.push_str(earlier);
+    }
+    kept
 }
 
 /// What a record says about the cookie it is about.

@@ -53,6 +53,8 @@ pub struct Proxy {
     rewrite: Option<HostRewrite>,
     /// The cookie rules, when the configuration declares any.
     enforcer: Option<Enforcer>,
+    /// The upstream's own `Host`, built once.
+    upstream_host: HeaderValue,
 }
 
 impl Proxy {
@@ -68,7 +70,10 @@ impl Proxy {
             .public_host
             .as_deref()
             .map(|public| host_rewrite(&config, public));
+        let upstream_host = HeaderValue::from_str(config.upstream.authority.as_str())
+            .map_err(|_| "the upstream's authority is not a valid Host value".to_owned())?;
         Ok(Proxy {
+            upstream_host,
             config,
             client,
             rewrite,
@@ -191,8 +196,7 @@ impl Proxy {
         let upstream = &self.config.upstream;
         let host_value = match (&ctx.host, self.config.preserve_host) {
             (Some(host), true) => host.clone(),
-            _ => HeaderValue::from_str(upstream.authority.as_str())
-                .map_err(|_| ProxyError::BadRequest("invalid upstream authority"))?,
+            _ => self.upstream_host.clone(),
         };
         headers.insert(HOST, host_value);
 

@@ -6,11 +6,21 @@ use http::header::{HeaderMap, HeaderName, CONTENT_LOCATION, LOCATION, SET_COOKIE
 use super::headers::rewrite::HostRewrite;
 use super::set_cookie_lines::{edit_set_cookie_lines, LineChange};
 
-/// Cheap pre-check, so the rewrite is only prepared for responses that could need it.
+/// Cheap pre-check, so the rewrite is only prepared for responses that could need it: a
+/// redirect, or a `Set-Cookie` line with a `Domain` attribute (most lines have none).
 pub fn needs_rewrite(headers: &HeaderMap) -> bool {
     headers.contains_key(LOCATION)
         || headers.contains_key(CONTENT_LOCATION)
-        || headers.contains_key(SET_COOKIE)
+        || headers
+            .get_all(SET_COOKIE)
+            .iter()
+            .any(|line| names_a_domain(line.as_bytes()))
+}
+
+/// `domain=` anywhere in the line, in any case (a value may contain it too: then the rewrite
+/// looks closer and leaves the line alone).
+fn names_a_domain(line: &[u8]) -> bool {
+    line.windows(7).any(|w| w.eq_ignore_ascii_case(b"domain="))
 }
 
 pub fn rewrite_headers(headers: &mut HeaderMap, rewrite: &HostRewrite, public_scheme: &str) {
@@ -47,6 +57,24 @@ fn rewrite_cookie_domains(headers: &mut HeaderMap, rewrite: &HostRewrite) {
 mod tests {
     use super::*;
     use http::HeaderValue;
+
+    #[test]
+    fn only_redirects_and_lines_with_a_domain_need_the_rewrite() {
+        let mut headers = HeaderMap::new();
+        headers.append(
+            SET_COOKIE,
+            HeaderValue::from_static("a=1; Path=/; Max-Age=60"),
+        );
+        assert!(!needs_rewrite(&headers));
+        headers.append(
+            SET_COOKIE,
+            HeaderValue::from_static("b=2; DOMAIN=portal.example.org"),
+        );
+        assert!(needs_rewrite(&headers));
+        let mut headers = HeaderMap::new();
+        headers.insert(LOCATION, HeaderValue::from_static("/next"));
+        assert!(needs_rewrite(&headers));
+    }
 
     fn rewrite() -> HostRewrite {
         HostRewrite::new("https", "portal.example.org", None, "data.city.fr")

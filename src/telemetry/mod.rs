@@ -1,26 +1,20 @@
 //! Logging set-up: `tracing` events to stderr, `pretty` or `json`, filtered by `RUST_LOG`
 //! (default `info`). Standard output is left free for data (reports, audit records to `-`).
 
-use std::io::{BufWriter, IsTerminal};
+mod buffer;
 
-use tracing_appender::non_blocking::{NonBlockingBuilder, WorkerGuard};
+use std::io::IsTerminal;
+
 use tracing_subscriber::fmt::MakeWriter;
 use tracing_subscriber::EnvFilter;
 
 use crate::cli::LogFormat;
+pub use buffer::{BufferedStderr, FlushGuard};
 
-/// Lines the log thread may hold before the request path waits for it (never drops a line).
-const BUFFERED_LINES: usize = 65_536;
-
-/// For `serve`: events are formatted on the request path and written by a thread of their own
-/// through a buffer, so that a busy proxy makes one `write` per batch of lines instead of one per
-/// line. Keep the guard until the process ends: dropping it flushes what is left.
-pub fn init(format: LogFormat) -> WorkerGuard {
-    let (writer, guard) = NonBlockingBuilder::default()
-        .lossy(false)
-        .buffered_lines_limit(BUFFERED_LINES)
-        .thread_name("consentry-log")
-        .finish(BufWriter::new(std::io::stderr()));
+/// For `serve`: events go to stderr through a buffer (see [`buffer`]), one `write` per batch of
+/// lines. Keep the guard until the process ends: dropping it writes what is left.
+pub fn init(format: LogFormat) -> FlushGuard {
+    let (writer, guard) = BufferedStderr::start();
     install(format, "info", writer);
     guard
 }
