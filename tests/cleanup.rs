@@ -251,3 +251,59 @@ async fn a_cookie_the_response_sets_is_not_deleted_by_the_same_response() {
     .await;
     assert_eq!(lines, vec!["ab_test=B; Path=/"]);
 }
+
+/// A portal whose consent form answers by writing the consent cookie, and sets `_ga` again.
+async fn consent_form_portal(choice: &'static str) -> Upstream {
+    start_upstream(move |_req| async move {
+        Response::builder()
+            .header(
+                "set-cookie",
+                format!(
+                    r#"cookies_preferences={{"statistics":{choice}}}; Max-Age=15552000; Path=/"#
+                ),
+            )
+            .header("set-cookie", "_ga=GA1.1.NEW; Max-Age=3600; Path=/")
+            .body(full("choice saved"))
+            .unwrap()
+    })
+    .await
+}
+
+/// A withdrawal posted to the portal takes effect on the response that records it: the new
+/// tracker line is dropped and the cookies the browser holds are deleted, not one page later.
+#[tokio::test]
+async fn a_withdrawal_the_response_writes_takes_effect_on_that_response() {
+    let mut upstream = consent_form_portal("false").await;
+    let (proxy, sink) = start_proxy_collecting(&upstream.url(), REGISTRY).await;
+    let given = r#"_ga=GA1.1.OLD; cookies_preferences={"statistics":true}"#;
+    let (_, lines) = visit(&proxy, "portal.test", "/consent", given, &[]).await;
+    // The request went out under the consent it carried.
+    assert_eq!(upstream.next_seen().await.headers["cookie"], given);
+    assert!(lines[0].starts_with("cookies_preferences="), "{lines:?}");
+    assert!(
+        !lines.iter().any(|l| l.starts_with("_ga=GA1.1.NEW")),
+        "the new tracker is dropped: {lines:?}"
+    );
+    let deleted: Vec<_> = deletions(&lines).into_iter().map(|d| d.0).collect();
+    assert!(
+        deleted.iter().all(|n| n == "_ga") && deleted.len() == 4,
+        "{lines:?}"
+    );
+    let records = sink.records();
+    assert_eq!(records.len(), 1, "{records:?}");
+    assert_eq!(
+        (records[0].kind, records[0].consent_state),
+        ("refused", "refused")
+    );
+}
+
+/// The other way round, the response cannot widen the consent the request carried.
+#[tokio::test]
+async fn a_consent_the_response_writes_does_not_widen_that_response() {
+    let upstream = consent_form_portal("true").await;
+    let (proxy, sink) = start_proxy_collecting(&upstream.url(), REGISTRY).await;
+    let (_, lines) = visit(&proxy, "portal.test", "/consent", REFUSED, &[]).await;
+    assert_eq!(lines.len(), 1, "only the consent cookie passes: {lines:?}");
+    assert!(lines[0].starts_with("cookies_preferences="));
+    assert_eq!(sink.records()[0].kind, "refused");
+}

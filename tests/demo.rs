@@ -40,10 +40,11 @@ fn demo_once_runs_the_scripted_visit_and_succeeds() {
         assert!(stdout.contains(phase), "no `{phase}` phase in:\n{stdout}");
     }
     assert!(
-        stdout.contains("all 19 expectations hold"),
-        "not the 19 expectations:\n{stdout}"
+        stdout.contains("all 20 expectations hold"),
+        "not the 20 expectations:\n{stdout}"
     );
-    let row = "stripped from the request (request-not-consented), deleted from the browser";
+    // The response to the withdrawal deletes what the browser holds.
+    let row = "deleted from the browser";
     for cookie in [GA_COOKIE, MATOMO_COOKIE] {
         assert!(
             stdout

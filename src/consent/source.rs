@@ -122,6 +122,28 @@ impl ConsentConfig {
     }
 }
 
+impl Consent {
+    /// The consent for the rest of a response that sets a newer choice (`newer`, read from the
+    /// response's own consent cookie): narrower when the newer choice withdraws a category the
+    /// request's consent granted, never wider, so that a portal cannot grant itself consent by
+    /// writing the cookie. A newer choice that withdraws nothing leaves the consent as it was.
+    pub fn narrowed_to(&self, newer: &Consent, needs_consent: CategorySet) -> Consent {
+        let granted = self.granted.intersection(newer.granted);
+        if granted == self.granted {
+            return *self;
+        }
+        Consent {
+            state: match newer.state {
+                ConsentState::None => ConsentState::None,
+                _ => state_of(granted, needs_consent),
+            },
+            granted,
+            source: newer.source.or(self.source),
+            ..*self
+        }
+    }
+}
+
 impl ConsentSource {
     /// `Ok(Some(granted))` for a choice, `Ok(None)` for "no choice yet", `Err` when unreadable.
     fn read(&self, value: &str) -> Result<Option<CategorySet>, &'static str> {

@@ -43,14 +43,6 @@ fn expect_pass(phase: &str, exchange: &Exchange, name: &str) -> Check {
     )
 }
 
-/// Stripped from the request, and the portal did not get it.
-fn expect_strip(phase: &str, exchange: &Exchange, name: &str, kind: &str) -> Check {
-    check(
-        format!("{phase}: {name} is stripped from the request as {kind}"),
-        exchange.was_stripped_as(name, kind),
-    )
-}
-
 /// A deletion for it reached the browser, and the browser let go of it.
 fn expect_deletion(phase: &str, exchange: &Exchange, name: &str) -> Check {
     check(
@@ -69,7 +61,7 @@ fn expect_drop(phase: &str, exchange: &Exchange, name: &str, kind: &str) -> Chec
 /// Every expectation of the visit, in the order of the script.
 pub fn check_visit(visit: &Visit) -> Vec<Check> {
     let mut checks = check_choices(visit);
-    checks.extend(check_withdrawal(&visit.after_withdrawing));
+    checks.extend(check_withdrawal(&visit.withdraw, &visit.after_withdrawing));
     checks
 }
 
@@ -117,28 +109,38 @@ fn check_choices(visit: &Visit) -> Vec<Check> {
     ]
 }
 
-/// The page after withdrawing: the analytics cookies the browser still holds from the consent
-/// are stripped from the request and deleted, and nothing else is.
-fn check_withdrawal(after: &Exchange) -> Vec<Check> {
-    let withdrawn = "after withdrawing";
-    let kind = "request-not-consented";
+/// The withdrawal: the response that records it (it writes the refused consent cookie) already
+/// drops the portal's new analytics lines and deletes the ones the browser holds, and nothing
+/// else; the next page comes without them, and the necessary cookies still reach the portal.
+fn check_withdrawal(withdraw: &Exchange, after: &Exchange) -> Vec<Check> {
+    let (phase, next) = ("withdraw", "after withdrawing");
+    let analytics = [GA_COOKIE, MATOMO_COOKIE];
     let kept = [CONSENT_COOKIE, "csrftoken", SESSION_COOKIE];
-    let only_analytics_deleted = after
+    let only_analytics_deleted = withdraw
         .deleted
         .iter()
-        .all(|name| name == GA_COOKIE || name == MATOMO_COOKIE);
-    vec![
-        expect_strip(withdrawn, after, GA_COOKIE, kind),
-        expect_deletion(withdrawn, after, GA_COOKIE),
-        expect_strip(withdrawn, after, MATOMO_COOKIE, kind),
-        expect_deletion(withdrawn, after, MATOMO_COOKIE),
-        check(
-            format!("{withdrawn}: {} still reach the portal", kept.join(", ")),
-            kept.iter().all(|name| after.reached_portal(name)),
+        .all(|name| analytics.contains(&name.as_str()));
+    let mut checks = Vec::new();
+    for name in analytics {
+        checks.push(expect_drop(phase, withdraw, name, "refused"));
+        checks.push(expect_deletion(phase, withdraw, name));
+    }
+    checks.push(check(
+        format!("{phase}: no other cookie is deleted"),
+        only_analytics_deleted && kept.iter().all(|name| withdraw.is_held(name)),
+    ));
+    checks.push(check(
+        format!(
+            "{next}: the browser no longer sends {}",
+            analytics.join(" or ")
         ),
-        check(
-            format!("{withdrawn}: no other cookie is deleted"),
-            only_analytics_deleted && kept.iter().all(|name| after.is_held(name)),
-        ),
-    ]
+        analytics.iter().all(|name| {
+            !after.reached_portal(name) && !after.was_stripped_as(name, "request-not-consented")
+        }),
+    ));
+    checks.push(check(
+        format!("{next}: {} still reach the portal", kept.join(", ")),
+        kept.iter().all(|name| after.reached_portal(name)),
+    ));
+    checks
 }

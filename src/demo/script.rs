@@ -74,7 +74,7 @@ async fn visit_portal(stack: &DemoStack, records: &RecordCollector) -> Result<Vi
         accept: step("POST", "/consent", Some("choice=accept")).await?,
         after_accepting: step("GET", "/", None).await?,
         log_in: step("POST", "/login", Some("username=demo")).await?,
-        // The analytics cookies are in the jar now; the page after the withdrawal brings them.
+        // The analytics cookies are in the jar now: the response to the withdrawal deletes them.
         withdraw: step("POST", "/consent", Some("choice=refuse")).await?,
         after_withdrawing: step("GET", "/", None).await?,
     })
@@ -111,8 +111,8 @@ fn render_report(stack: &str, visit: &Visit) -> (String, bool) {
     if failed.is_empty() {
         out.push_str(&format!(
             "✓ all {} expectations hold: necessary cookies pass, analytics wait for consent, \
-             undeclared cookies never pass, over-long lifetimes are capped, and a withdrawal \
-             strips and deletes the analytics cookies on the next page\n",
+             undeclared cookies never pass, over-long lifetimes are capped, and the response to a \
+             withdrawal deletes the analytics cookies\n",
             checks.len()
         ));
     } else {

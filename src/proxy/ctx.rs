@@ -46,6 +46,8 @@ pub struct Ctx {
     pub request_violations: Vec<RequestViolation>,
     /// Cookies stripped from the request, once each: the response deletes them (cleanup).
     pub stripped: Vec<StrippedCookie>,
+    /// The request's (merged) `Cookie` line as the browser sent it, before stripping.
+    pub request_cookie: Option<HeaderValue>,
     pub upstream_latency: Option<Duration>,
     pub error: Option<ProxyError>,
 }
@@ -72,6 +74,7 @@ impl Ctx {
             consent: Consent::NONE,
             request_violations: Vec::new(),
             stripped: Vec::new(),
+            request_cookie: None,
             upstream_latency: None,
             error: None,
         }

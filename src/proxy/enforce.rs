@@ -54,10 +54,7 @@ impl Enforcer {
             registry: &self.rules.registry,
             policy: &self.rules.policy,
             consent: &ctx.consent,
-            now: now
-                .duration_since(UNIX_EPOCH)
-                .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
-                .unwrap_or(0),
+            now: unix_seconds(now),
         };
         edit_set_cookie_lines(headers, |line| {
             let verdict = judge_set_cookie(&judge, line.as_bytes());
@@ -145,6 +142,8 @@ impl Enforcer {
         let Some(line) = headers.get(COOKIE) else {
             return;
         };
+        // Kept for a withdrawal the response may carry (a cheap clone: the bytes are shared).
+        ctx.request_cookie = Some(line.clone());
         // A line that is not UTF-8 cannot be split into names reliably; it goes on unchanged.
         let Ok(text) = std::str::from_utf8(line.as_bytes()) else {
             return;
@@ -244,6 +243,17 @@ impl Enforcer {
             client: Some(truncate_ip(ctx.client).to_string()),
         }
     }
+}
+
+/// Seconds since the epoch, as the verdicts count time.
+pub fn unix_now() -> i64 {
+    unix_seconds(SystemTime::now())
+}
+
+fn unix_seconds(time: SystemTime) -> i64 {
+    time.duration_since(UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
 }
 
 /// The pairs of `text` before `pair` (a slice of it), joined as the header sends them.

@@ -18,6 +18,7 @@ mod rewrite;
 pub mod server;
 mod set_cookie_lines;
 mod tunnel;
+mod withdrawal;
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -241,7 +242,7 @@ impl Proxy {
     /// public host (after judging, so verdicts see the upstream's own lines).
     fn response_filter(
         &self,
-        ctx: &Ctx,
+        ctx: &mut Ctx,
         res: &mut Response<Incoming>,
     ) -> Vec<crate::audit::ViolationRecord> {
         let upgrade = (res.status() == StatusCode::SWITCHING_PROTOCOLS)
@@ -260,6 +261,7 @@ impl Proxy {
             self.rewrite_public_host(ctx, headers);
             return Vec::new();
         };
+        enforcer.apply_consent_set_by_response(ctx, headers);
         let violations = enforcer.filter_set_cookies(ctx, status, headers);
         self.rewrite_public_host(ctx, headers);
         // A switched protocol is no page: its response carries no cookies.

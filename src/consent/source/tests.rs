@@ -175,3 +175,38 @@ fn a_cookie_family_source_reads_every_cookie_with_its_prefix() {
     assert_eq!(consent.state, ConsentState::None);
     assert_eq!(consent.source, Some(0));
 }
+
+fn consent(state: ConsentState, granted: &[CategoryId]) -> Consent {
+    Consent {
+        state,
+        granted: set(granted),
+        source: Some(0),
+        ..Consent::NONE
+    }
+}
+
+#[test]
+fn a_newer_choice_narrows_the_consent_but_never_widens_it() {
+    let given = consent(ConsentState::Given, &[STATISTICS, MARKETING]);
+    let refused = consent(ConsentState::Refused, &[]);
+    let partial = consent(ConsentState::Partial, &[STATISTICS]);
+    let narrowed = given.narrowed_to(&partial, needs());
+    assert_eq!(
+        (narrowed.state, narrowed.granted),
+        (ConsentState::Partial, set(&[STATISTICS]))
+    );
+    let narrowed = given.narrowed_to(&refused, needs());
+    assert_eq!(
+        (narrowed.state, narrowed.granted),
+        (ConsentState::Refused, CategorySet::EMPTY)
+    );
+    // A refusal followed by a consent the portal writes stays a refusal for this response.
+    assert_eq!(refused.narrowed_to(&given, needs()), refused);
+    assert_eq!(Consent::NONE.narrowed_to(&given, needs()), Consent::NONE);
+    // A reset (the consent cookie deleted) withdraws everything: no choice any more.
+    let reset = given.narrowed_to(&Consent::NONE, needs());
+    assert_eq!(
+        (reset.state, reset.granted),
+        (ConsentState::None, CategorySet::EMPTY)
+    );
+}
