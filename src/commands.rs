@@ -34,7 +34,7 @@ fn serve(args: ServeArgs) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let runtime = match tokio::runtime::Runtime::new() {
+    let runtime = match build_runtime(config.proxy.workers) {
         Ok(runtime) => runtime,
         Err(error) => {
             eprintln!("cannot start the runtime: {error}");
@@ -47,6 +47,21 @@ fn serve(args: ServeArgs) -> ExitCode {
             eprintln!("{}: {error}", args.config.display());
             ExitCode::FAILURE
         }
+    }
+}
+
+/// One thread per core by default. With `workers = 1` the whole proxy runs on one thread, as an
+/// nginx worker does: no work stealing, no cross-thread wake-ups.
+fn build_runtime(workers: Option<usize>) -> std::io::Result<tokio::runtime::Runtime> {
+    match workers {
+        Some(1) => tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build(),
+        Some(n) => tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(n)
+            .enable_all()
+            .build(),
+        None => tokio::runtime::Runtime::new(),
     }
 }
 

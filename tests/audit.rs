@@ -371,8 +371,9 @@ async fn sigterm_flushes_every_pending_record() {
     let config = dir.path().join("site.toml");
     std::fs::write(
         &config,
+        // One worker: the single-threaded runtime serves, records and shuts down the same way.
         format!(
-            "[proxy]\nupstream = \"{}\"\n{}",
+            "[proxy]\nupstream = \"{}\"\nworkers = 1\n{}",
             upstream.url(),
             audit_lines(&log, "1h", "64MiB")
         ),

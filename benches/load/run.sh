@@ -18,8 +18,8 @@
 # Core layout (2 cores; cores 0 and 1 on larger machines, the others stay idle):
 #
 #     core 0 (load side)  : wrk (-t1) and the upstream nginx
-#     core 1 (proxy side) : the proxy under test, alone: nginx (1 worker) or consentry (1 tokio
-#                           worker, TOKIO_WORKER_THREADS=1, its audit writer thread included)
+#     core 1 (proxy side) : the proxy under test, alone: nginx (1 worker) or consentry
+#                           (`workers = 1`: one thread serves, its audit writer thread included)
 #     target "direct"     : wrk -> upstream nginx, the upstream moved to core 1 alone (taskset -p),
 #                           i.e. the upstream measured as if it were the proxy: the ceiling.
 #
@@ -28,9 +28,9 @@
 #   process's own CPU time per request, a measure that does not depend on who is the bottleneck).
 #
 # Fairness
-#   * Same worker count: nginx `worker_processes 1`, consentry TOKIO_WORKER_THREADS=1 (consentry
-#     has no `workers` key; its runtime is tokio's default multi-thread runtime, which honours
-#     that variable). Both pinned to the same core with taskset, all threads included.
+#   * Same worker count: nginx `worker_processes 1`, consentry `[proxy] workers = 1` (one
+#     thread serves every connection, as an nginx worker does). Both pinned to the same core
+#     with taskset, all threads included.
 #   * Access logs: by default neither logs requests. nginx: `access_log off`; consentry:
 #     RUST_LOG=warn,consentry::violation=off (no per-request `consentry::access` event, no
 #     per-violation stderr event; warnings and errors still logged by both). consentry's audit
@@ -388,6 +388,7 @@ write_consentry_config() {
 listen = "127.0.0.1:$port"
 upstream = "http://127.0.0.1:$UP_PORT"
 grace_period = "5s"
+workers = 1
 
 [[category]]
 id = "necessary"
@@ -652,7 +653,7 @@ start_consentry() {   # config log -> sets STARTED_PID
         rust_log=warn,consentry::violation=off
         format=pretty
     fi
-    TOKIO_WORKER_THREADS=1 RUST_LOG=$rust_log \
+    RUST_LOG=$rust_log \
         setsid "${NICE[@]}" taskset -c "$PROXY_CPU" "$BIN" --log-format "$format" serve --config "$config" >>"$log" 2>&1 &
     pid=$!
     PIDS+=("$pid")
@@ -713,7 +714,7 @@ say "machine:   $NPROC cores ($cpu_model), $mem_total, kernel $(uname -r)"
 say "versions:  $consentry_version (git $git_rev, $rustc_version), $nginx_version, $wrk_version"
 say "layout:    core $LOAD_CPU: wrk -t$THREADS + upstream nginx; core $PROXY_CPU: the proxy alone (direct: the upstream alone)"
 if [[ $NPROC -lt 2 ]]; then say "WARNING:   one core only: everything shares core 0, the figures mean little"; fi
-say "workers:   nginx worker_processes 1; consentry TOKIO_WORKER_THREADS=1 (consentry has no 'workers' key)"
+say "workers:   nginx worker_processes 1; consentry [proxy] workers = 1"
 if [[ ${#NICE[@]} -gt 0 ]]; then
     say "priority:  every benchmark process in its own session at nice -10, autogroup -10 too (sched_autogroup $(cat /proc/sys/kernel/sched_autogroup_enabled 2>/dev/null || echo ?))"
 else

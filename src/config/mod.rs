@@ -73,6 +73,8 @@ pub struct ProxyConfig {
     pub timeouts: Timeouts,
     /// How long in-flight requests may run after SIGINT/SIGTERM.
     pub grace_period: Duration,
+    /// Threads serving requests; `None`: one per core.
+    pub workers: Option<usize>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -335,6 +337,20 @@ fn validate_proxy(
         DEFAULT_GRACE_PERIOD,
     );
 
+    let workers = raw
+        .workers
+        .as_ref()
+        .and_then(|n| match usize::try_from(*n.get_ref()) {
+            Ok(n @ 1..=MAX_WORKERS) => Some(n),
+            _ => {
+                errors.push(source.error_at(
+                    "proxy.workers",
+                    Some(n.span()),
+                    format!("must be between 1 and {MAX_WORKERS}"),
+                ));
+                None
+            }
+        });
     let listen = keep_ok(listen, errors);
     let upstream = keep_ok(upstream, errors);
     let public_host = public_host.and_then(|r| keep_ok(r, errors));
@@ -352,8 +368,12 @@ fn validate_proxy(
         trusted_proxies,
         timeouts,
         grace_period,
+        workers,
     })
 }
+
+/// More threads than this only adds switching: a proxy is bound by its cores.
+const MAX_WORKERS: usize = 1024;
 
 fn keep_ok<T>(result: Result<T, ConfigError>, errors: &mut Vec<ConfigError>) -> Option<T> {
     result.map_err(|e| errors.push(e)).ok()

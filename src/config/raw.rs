@@ -36,6 +36,7 @@ pub struct RawProxy {
     #[serde(default)]
     pub trusted_proxies: Vec<Text>,
     pub grace_period: Option<Text>,
+    pub workers: Option<toml::Spanned<u64>>,
     #[serde(default)]
     pub timeouts: RawTimeouts,
 }

@@ -160,3 +160,16 @@ fn a_missing_upstream_ca_file_is_refused() {
         "{message}"
     );
 }
+
+#[test]
+fn workers_default_to_one_per_core_and_are_bounded() {
+    let base = "[proxy]\nupstream = \"http://127.0.0.1:1\"\n";
+    assert_eq!(load(base).unwrap().proxy.workers, None);
+    let one = load(&format!("{base}workers = 1\n")).unwrap();
+    assert_eq!(one.proxy.workers, Some(1));
+    let error = only_error(&format!("{base}workers = 0\n"));
+    assert!(
+        error.contains("site.toml:3: proxy.workers: must be between 1 and 1024"),
+        "{error}"
+    );
+}

@@ -39,12 +39,17 @@ impl Enforcer {
         let mut pairs = String::new();
         let mut found = false;
         for line in headers.get_all(SET_COOKIE) {
-            let Some(cookie) = line.to_str().ok().and_then(|t| parse_set_cookie(t).ok()) else {
+            // Most lines are not a consent cookie: their name says so before any parsing.
+            let Some(text) = line.to_str().ok() else {
                 continue;
             };
-            if !self.rules.consent.owns_cookie(cookie.name) {
+            let name = text.split_once('=').map_or("", |(name, _)| name.trim());
+            if !self.rules.consent.owns_cookie(name) {
                 continue;
             }
+            let Ok(cookie) = parse_set_cookie(text) else {
+                continue;
+            };
             found = true;
             if !cookie.is_deletion(now) {
                 if !pairs.is_empty() {
