@@ -3,53 +3,57 @@
 //! lose its count.
 
 use std::collections::HashMap;
+use std::hash::BuildHasher;
+
+use foldhash::fast::RandomState;
 use std::time::{Duration, Instant};
 
 use super::record::ViolationRecord;
 
 /// Everything that makes two violations "the same" (request id, method, path, status and time
-/// are deliberately not part of it: they are those of the first occurrence).
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-struct Key {
+/// are deliberately not part of it: they are those of the first occurrence). Borrowed from the
+/// record: counting a violation copies nothing.
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct Key<'r> {
     direction: &'static str,
-    cookie: String,
-    cookie_domain: Option<String>,
-    cookie_path: Option<String>,
+    cookie: &'r str,
+    cookie_domain: Option<&'r str>,
+    cookie_path: Option<&'r str>,
     kind: &'static str,
-    declaration: Option<String>,
-    category: Option<String>,
+    declaration: Option<&'r str>,
+    category: Option<&'r str>,
     consent_state: &'static str,
-    consent_source: Option<String>,
-    granted: Vec<String>,
+    consent_source: Option<&'r str>,
+    granted: &'r [String],
     gpc: bool,
     action: &'static str,
     mode: &'static str,
     enforced: bool,
-    detail: Option<String>,
-    host: String,
-    client: Option<String>,
+    detail: Option<&'r str>,
+    host: &'r str,
+    client: Option<&'r str>,
 }
 
-impl Key {
-    fn of(r: &ViolationRecord) -> Key {
+impl<'r> Key<'r> {
+    fn of(r: &'r ViolationRecord) -> Key<'r> {
         Key {
             direction: r.direction,
-            cookie: r.cookie.clone(),
-            cookie_domain: r.cookie_domain.clone(),
-            cookie_path: r.cookie_path.clone(),
+            cookie: &r.cookie,
+            cookie_domain: r.cookie_domain.as_deref(),
+            cookie_path: r.cookie_path.as_deref(),
             kind: r.kind,
-            declaration: r.declaration.clone(),
-            category: r.category.clone(),
+            declaration: r.declaration.as_deref(),
+            category: r.category.as_deref(),
             consent_state: r.consent_state,
-            consent_source: r.consent_source.clone(),
-            granted: r.granted.clone(),
+            consent_source: r.consent_source.as_deref(),
+            granted: &r.granted,
             gpc: r.gpc,
             action: r.action,
             mode: r.mode,
             enforced: r.enforced,
-            detail: r.detail.clone(),
-            host: r.host.clone(),
-            client: r.client.clone(),
+            detail: r.detail.as_deref(),
+            host: &r.host,
+            client: r.client.as_deref(),
         }
     }
 }
@@ -71,7 +75,9 @@ struct Open {
 
 pub struct Aggregator {
     window: Duration,
-    open: HashMap<Key, Open>,
+    /// Open aggregates by the hash of their key; a bucket holds more than one only on a collision.
+    open: HashMap<u64, Vec<Open>>,
+    hasher: RandomState,
     next_order: u64,
 }
 
@@ -80,6 +86,7 @@ impl Aggregator {
         Aggregator {
             window,
             open: HashMap::new(),
+            hasher: RandomState::default(),
             next_order: 0,
         }
     }
@@ -95,28 +102,26 @@ impl Aggregator {
             });
         }
         let key = Key::of(&record);
-        match self.open.get_mut(&key) {
-            Some(open) => {
-                open.aggregated.count += 1;
-                open.aggregated.last_time = record.time;
-            }
-            None => {
-                let last_time = record.time.clone();
-                self.open.insert(
-                    key,
-                    Open {
-                        aggregated: Aggregated {
-                            record,
-                            count: 1,
-                            last_time,
-                        },
-                        opened: now,
-                        order: self.next_order,
-                    },
-                );
-                self.next_order += 1;
-            }
+        let bucket = self.open.entry(self.hasher.hash_one(&key)).or_default();
+        if let Some(open) = bucket
+            .iter_mut()
+            .find(|open| Key::of(&open.aggregated.record) == key)
+        {
+            open.aggregated.count += 1;
+            open.aggregated.last_time = record.time;
+            return None;
         }
+        let last_time = record.time.clone();
+        bucket.push(Open {
+            aggregated: Aggregated {
+                record,
+                count: 1,
+                last_time,
+            },
+            opened: now,
+            order: self.next_order,
+        });
+        self.next_order += 1;
         None
     }
 
@@ -133,17 +138,22 @@ impl Aggregator {
 
     #[cfg(test)]
     pub fn open_count(&self) -> usize {
-        self.open.len()
+        self.open.values().map(Vec::len).sum()
     }
 
     fn take_where(&mut self, due: impl Fn(&Open) -> bool) -> Vec<Aggregated> {
-        let keys: Vec<Key> = self
-            .open
-            .iter()
-            .filter(|(_, open)| due(open))
-            .map(|(key, _)| key.clone())
-            .collect();
-        let mut taken: Vec<Open> = keys.iter().filter_map(|k| self.open.remove(k)).collect();
+        let mut taken = Vec::new();
+        for bucket in self.open.values_mut() {
+            let mut i = 0;
+            while i < bucket.len() {
+                if due(&bucket[i]) {
+                    taken.push(bucket.swap_remove(i));
+                } else {
+                    i += 1;
+                }
+            }
+        }
+        self.open.retain(|_, bucket| !bucket.is_empty());
         taken.sort_by_key(|open| open.order);
         taken.into_iter().map(|open| open.aggregated).collect()
     }
