@@ -26,9 +26,42 @@ pub struct Enforcer {
     pub counters: Arc<Counters>,
     /// Moves the cleanup window on when a response cannot carry every deletion.
     pub cleanup_turn: AtomicU64,
+    /// Each declaration as records name it (`name "_ga"`), by index, formatted once.
+    described: Vec<String>,
+    /// Each consent source as records name it (`json:cookies_preferences`), by index.
+    source_names: Vec<String>,
 }
 
 impl Enforcer {
+    pub fn new(
+        rules: Enforcement,
+        sink: Arc<dyn ViolationSink>,
+        audit: Option<AuditHandle>,
+        counters: Arc<Counters>,
+    ) -> Enforcer {
+        let described = rules
+            .registry
+            .declarations()
+            .iter()
+            .map(|d| d.pattern.describe())
+            .collect();
+        let source_names = rules
+            .consent
+            .sources
+            .iter()
+            .map(|s| format!("{}:{}", s.format.name(), s.cookie))
+            .collect();
+        Enforcer {
+            rules,
+            sink,
+            audit,
+            counters,
+            cleanup_turn: AtomicU64::new(0),
+            described,
+            source_names,
+        }
+    }
+
     pub fn read_consent(&self, headers: &HeaderMap) -> Consent {
         let consent = self
             .rules
@@ -56,10 +89,13 @@ impl Enforcer {
             consent: &ctx.consent,
             now: unix_seconds(now),
         };
+        let mut template = None;
         edit_set_cookie_lines(headers, |line| {
             let verdict = judge_set_cookie(&judge, line.as_bytes());
             for violation in verdict.violations.iter() {
-                records.push(self.make_record(ctx, status, now, &verdict, violation));
+                let template =
+                    template.get_or_insert_with(|| self.record_template(ctx, status, now));
+                records.push(self.make_record(template, &verdict, violation));
             }
             match verdict.outcome {
                 Outcome::Forward => LineChange::Keep,
@@ -88,23 +124,19 @@ impl Enforcer {
 
     fn make_record(
         &self,
-        ctx: &Ctx,
-        status: u16,
-        now: SystemTime,
+        template: &ViolationRecord,
         verdict: &Verdict<'_, '_>,
         violation: &Violation,
     ) -> ViolationRecord {
         let cookie = verdict.cookie.as_ref();
         self.build_record(
-            ctx,
-            status,
-            now,
+            template,
             Seen {
                 direction: "response",
                 cookie: cookie.map(|c| c.name).unwrap_or_default(),
                 domain: cookie.and_then(|c| c.domain),
                 path: cookie.and_then(|c| c.path),
-                declaration: verdict.declaration.map(|(_, d)| d),
+                declaration: verdict.declaration,
             },
             violation,
         )
@@ -113,16 +145,19 @@ impl Enforcer {
     /// Records for the cookies the browser sent, now that the status is known. Takes them out
     /// of `ctx`, so that an error after this point does not record them twice.
     pub fn request_records(&self, ctx: &mut Ctx, status: u16) -> Vec<ViolationRecord> {
-        let now = SystemTime::now();
-        let declarations = self.rules.registry.declarations();
         let seen = std::mem::take(&mut ctx.request_violations);
+        if seen.is_empty() {
+            return Vec::new();
+        }
+        let declarations = self.rules.registry.declarations();
+        let template = self.record_template(ctx, status, SystemTime::now());
         seen.iter()
             .map(|seen| {
-                let declaration = seen.declaration.and_then(|i| declarations.get(i));
+                let declaration = seen
+                    .declaration
+                    .and_then(|i| declarations.get(i).map(|d| (i, d)));
                 self.build_record(
-                    ctx,
-                    status,
-                    now,
+                    &template,
                     Seen {
                         direction: "request",
                         cookie: &seen.cookie,
@@ -196,14 +231,9 @@ impl Enforcer {
         }
     }
 
-    fn build_record(
-        &self,
-        ctx: &Ctx,
-        status: u16,
-        now: SystemTime,
-        seen: Seen<'_>,
-        violation: &Violation,
-    ) -> ViolationRecord {
+    /// What every record of one response shares (time, request, consent, client), formatted
+    /// once; each violation then fills in its own fields.
+    fn record_template(&self, ctx: &Ctx, status: u16, now: SystemTime) -> ViolationRecord {
         let registry = &self.rules.registry;
         let consent = &ctx.consent;
         ViolationRecord {
@@ -213,34 +243,55 @@ impl Enforcer {
             host: ctx.host_str().unwrap_or("-").to_owned(),
             path: ctx.uri.path().to_owned(),
             status,
-            direction: seen.direction,
-            cookie: seen.cookie.to_owned(),
-            cookie_domain: seen.domain.map(str::to_owned),
-            cookie_path: seen.path.map(str::to_owned),
-            kind: violation.kind.as_str(),
-            declaration: seen.declaration.map(|d| d.pattern.describe()),
-            category: seen
-                .declaration
-                .map(|d| registry.category(d.category).id.clone()),
+            direction: "response",
+            cookie: String::new(),
+            cookie_domain: None,
+            cookie_path: None,
+            kind: "",
+            declaration: None,
+            category: None,
             consent_state: consent.state.as_str(),
-            consent_source: consent.source.and_then(|i| {
-                self.rules
-                    .consent
-                    .sources
-                    .get(i)
-                    .map(|s| format!("{}:{}", s.format.name(), s.cookie))
-            }),
+            consent_source: consent
+                .source
+                .and_then(|i| self.source_names.get(i).cloned()),
             granted: consent
                 .granted
                 .iter()
                 .map(|c| registry.category(c).id.clone())
                 .collect(),
             gpc: consent.gpc,
+            action: "",
+            mode: "",
+            enforced: false,
+            detail: None,
+            client: Some(truncate_ip(ctx.client).to_string()),
+        }
+    }
+
+    fn build_record(
+        &self,
+        template: &ViolationRecord,
+        seen: Seen<'_>,
+        violation: &Violation,
+    ) -> ViolationRecord {
+        let registry = &self.rules.registry;
+        ViolationRecord {
+            direction: seen.direction,
+            cookie: seen.cookie.to_owned(),
+            cookie_domain: seen.domain.map(str::to_owned),
+            cookie_path: seen.path.map(str::to_owned),
+            kind: violation.kind.as_str(),
+            declaration: seen
+                .declaration
+                .and_then(|(i, _)| self.described.get(i).cloned()),
+            category: seen
+                .declaration
+                .map(|(_, d)| registry.category(d.category).id.clone()),
             action: violation.action.as_str(),
             mode: violation.mode.as_str(),
             enforced: violation.is_enforced(),
             detail: describe_detail(violation),
-            client: Some(truncate_ip(ctx.client).to_string()),
+            ..template.clone()
         }
     }
 }
@@ -275,5 +326,5 @@ struct Seen<'a> {
     cookie: &'a str,
     domain: Option<&'a str>,
     path: Option<&'a str>,
-    declaration: Option<&'a crate::registry::Declaration>,
+    declaration: Option<(usize, &'a crate::registry::Declaration)>,
 }

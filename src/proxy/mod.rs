@@ -22,7 +22,6 @@ mod withdrawal;
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
-use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -78,13 +77,7 @@ impl Proxy {
             config,
             client,
             rewrite,
-            enforcer: enforcement.map(|rules| Enforcer {
-                rules,
-                sink,
-                audit,
-                counters,
-                cleanup_turn: AtomicU64::new(0),
-            }),
+            enforcer: enforcement.map(|rules| Enforcer::new(rules, sink, audit, counters)),
         })
     }
 
