@@ -206,7 +206,7 @@ fn host_without_port(host: &str) -> &str {
 /// subdomain down to the host itself. None for an IP address or a host that is itself a public
 /// suffix (or has none, like `localhost`): there only host-only cookies exist.
 fn parent_domains(host: &str) -> Vec<&str> {
-    if host.is_empty() || host.starts_with('[') || host.parse::<IpAddr>().is_ok() {
+    if !is_dns_name(host) || host.parse::<IpAddr>().is_ok() {
         return Vec::new();
     }
     let lower = host.to_ascii_lowercase();
@@ -229,6 +229,19 @@ fn parent_domains(host: &str) -> Vec<&str> {
     // From the registrable domain (most likely: analytics scripts pick the widest) to the host.
     domains.reverse();
     domains
+}
+
+/// Labels of letters, digits and `-` (1 to 63 each) joined by dots: the only hosts a `Domain`
+/// attribute may name. Anything else (a Host header the visitor made up) gets host-only forms.
+fn is_dns_name(host: &str) -> bool {
+    !host.is_empty()
+        && host.len() <= 253
+        && host.split('.').all(|label| {
+            (1..=63).contains(&label.len())
+                && label
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        })
 }
 
 /// `/`, then each directory of the request path, then the path itself: every path a cookie the

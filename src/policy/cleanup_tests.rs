@@ -96,8 +96,17 @@ fn the_public_suffix_list_stops_the_climb_at_the_registrable_domain() {
 }
 
 #[test]
-fn ip_addresses_and_single_label_hosts_only_have_host_only_cookies() {
-    for host in ["127.0.0.1:8080", "[::1]:8080", "localhost:3000", "fr"] {
+fn ip_addresses_single_labels_and_non_dns_hosts_only_have_host_only_cookies() {
+    for host in [
+        "127.0.0.1:8080",
+        "[::1]:8080",
+        "localhost:3000",
+        "fr",
+        // Not DNS names: a Host header can say anything.
+        "a..example.fr",
+        ".example.fr",
+        "exa mple.fr",
+    ] {
         let plan = plan_deletions(&site(host, "/"), &[target("a")], 100, 0);
         assert_eq!(forms(&plan), vec![(None, "/")], "{host}");
     }
@@ -247,4 +256,56 @@ fn names_that_cannot_be_repeated_in_a_set_cookie_line_are_skipped() {
     );
     let names: Vec<_> = plan.deletions.iter().map(|d| d.name).collect();
     assert_eq!(names, vec!["ok"]);
+}
+
+mod properties {
+    use super::*;
+    use crate::policy::set_cookie::parse_set_cookie;
+    use proptest::prelude::*;
+
+    fn host() -> impl Strategy<Value = String> {
+        prop_oneof![
+            "[a-z]{1,8}(\\.[a-z]{1,8}){0,4}(:[0-9]{2,5})?",
+            "[0-9]{1,3}\\.[0-9]{1,3}\\.[0-9]{1,3}\\.[0-9]{1,3}",
+            "\\[::1\\](:[0-9]{2,4})?",
+            ".{0,20}",
+        ]
+    }
+
+    proptest! {
+        /// Whatever the host, path and names, the plan stays within its bound, and every line is
+        /// a deletion of that very cookie that the policy's own parser reads back as one, with a
+        /// domain the host could have set.
+        #[test]
+        fn every_planned_line_is_a_bounded_valid_deletion(
+            host in host(),
+            path in "(/[a-z;% ]{0,6}){0,10}/?",
+            names in prop::collection::vec("[!-~]{0,12}", 0..6),
+            max in 1usize..40,
+            turn in any::<u64>(),
+        ) {
+            let targets: Vec<Target<'_>> = names
+                .iter()
+                .map(|name| Target { name, domain: None, path: None })
+                .collect();
+            let site = Site { host: &host, path: &path, secure: false };
+            let plan = plan_deletions(&site, &targets, max, turn);
+            prop_assert!(plan.deletions.len() <= max);
+            let bare_host = host_without_port(&host).to_ascii_lowercase();
+            for deletion in &plan.deletions {
+                let line = deletion.to_line();
+                let cookie = parse_set_cookie(&line).map_err(|e| TestCaseError::fail(format!("{line}: {e:?}")))?;
+                prop_assert_eq!(cookie.name, deletion.name);
+                prop_assert!(cookie.is_deletion(0), "{}", line);
+                if let Some(domain) = deletion.domain {
+                    let domain = domain.to_ascii_lowercase();
+                    prop_assert!(
+                        bare_host == domain || bare_host.ends_with(&format!(".{domain}")),
+                        "{} cannot set {}", bare_host, domain
+                    );
+                }
+                prop_assert!(http::HeaderValue::from_str(&line).is_ok(), "{}", line);
+            }
+        }
+    }
 }
