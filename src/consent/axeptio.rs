@@ -92,18 +92,10 @@ fn read_cookies_object(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::consent::format::testing::{read_sorted, sorted as owned, Answers};
 
-    fn read(value: &str) -> Result<(Reading, Vec<(String, bool)>), Unreadable> {
-        let mut answers = Vec::new();
-        let reading = AxeptioFormat.read(value, &mut |k, g| answers.push((k.to_owned(), g)))?;
-        answers.sort();
-        Ok((reading, answers))
-    }
-
-    fn owned(pairs: &[(&str, bool)]) -> Vec<(String, bool)> {
-        let mut owned: Vec<_> = pairs.iter().map(|(k, g)| (k.to_string(), *g)).collect();
-        owned.sort();
-        owned
+    fn read(value: &str) -> Result<(Reading, Answers), Unreadable> {
+        read_sorted(&AxeptioFormat, value)
     }
 
     /// The real no-choice value of consent-formats.md §2, as stored and fully decoded.

@@ -122,16 +122,14 @@ fn is_number(token: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::consent::format::testing::{read_sorted, Answers};
 
     /// A real refuse-all value (consent-formats.md §2), as stored and decoded.
     const REFUSE_ALL: &str = "{stamp:%27Uv9YOAVP5djCBw71lxhE4rNAfTObaGck2Sn3rKWf9dPCYpqcWvAlpA==%27%2Cnecessary:true%2Cpreferences:false%2Cstatistics:false%2Cmarketing:false%2Cmethod:%27explicit%27%2Cver:1%2Cutc:1697932000537}";
     const REFUSE_ALL_RAW: &str = "{stamp:'Uv9YOAVP5djCBw71lxhE4rNAfTObaGck2Sn3rKWf9dPCYpqcWvAlpA==',necessary:true,preferences:false,statistics:false,marketing:false,method:'explicit',ver:1,utc:1697932000537}";
 
-    fn read(value: &str) -> Result<(Reading, Vec<(String, bool)>), Unreadable> {
-        let mut answers = Vec::new();
-        let reading = CookieBotFormat.read(value, &mut |k, g| answers.push((k.to_owned(), g)))?;
-        answers.sort();
-        Ok((reading, answers))
+    fn read(value: &str) -> Result<(Reading, Answers), Unreadable> {
+        read_sorted(&CookieBotFormat, value)
     }
 
     fn choices(

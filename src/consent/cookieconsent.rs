@@ -91,13 +91,10 @@ fn names(list: &Value) -> Result<Vec<&str>, Unreadable> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::consent::format::testing::{read_sorted, Answers};
 
-    fn read(value: &str) -> Result<(Reading, Vec<(String, bool)>), Unreadable> {
-        let mut answers = Vec::new();
-        let reading =
-            CookieConsentFormat.read(value, &mut |k, g| answers.push((k.to_owned(), g)))?;
-        answers.sort();
-        Ok((reading, answers))
+    fn read(value: &str) -> Result<(Reading, Answers), Unreadable> {
+        read_sorted(&CookieConsentFormat, value)
     }
 
     fn granted(keys: &[&str]) -> Vec<(String, bool)> {

@@ -90,18 +90,10 @@ fn read_choice(value: &str) -> Result<Option<bool>, Unreadable> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::consent::format::testing::{read_sorted, sorted as owned, Answers};
 
-    fn read(value: &str) -> Result<(Reading, Vec<(String, bool)>), Unreadable> {
-        let mut answers = Vec::new();
-        let reading = CookieYesFormat.read(value, &mut |k, g| answers.push((k.to_owned(), g)))?;
-        answers.sort();
-        Ok((reading, answers))
-    }
-
-    fn owned(pairs: &[(&str, bool)]) -> Vec<(String, bool)> {
-        let mut owned: Vec<_> = pairs.iter().map(|(k, g)| (k.to_string(), *g)).collect();
-        owned.sort();
-        owned
+    fn read(value: &str) -> Result<(Reading, Answers), Unreadable> {
+        read_sorted(&CookieYesFormat, value)
     }
 
     const ACCEPT_ALL: &str = "consentid:OHNOck5kY2gzQjJ6UFlmN2dPUGFkZjVNM2hWRm9lZU4,consent:yes,\

@@ -103,6 +103,7 @@ fn decode_base64(text: &str) -> Result<Vec<u8>, Unreadable> {
 
 #[cfg(test)]
 mod tests {
+    use crate::consent::format::testing::{read_sorted, sorted as owned, Answers};
     use proptest::strategy::Strategy;
 
     use super::*;
@@ -124,15 +125,8 @@ mod tests {
         out
     }
 
-    fn read(value: &str) -> Result<(Reading, Vec<(String, bool)>), Unreadable> {
-        let mut answers = Vec::new();
-        let reading = DidomiFormat.read(value, &mut |k, g| answers.push((k.to_owned(), g)))?;
-        answers.sort();
-        Ok((reading, answers))
-    }
-
-    fn owned(pairs: &[(&str, bool)]) -> Vec<(String, bool)> {
-        pairs.iter().map(|(k, g)| (k.to_string(), *g)).collect()
+    fn read(value: &str) -> Result<(Reading, Answers), Unreadable> {
+        read_sorted(&DidomiFormat, value)
     }
 
     #[test]

@@ -35,3 +35,28 @@ pub trait ConsentFormat: Send + Sync + Debug {
     /// the caller.
     fn read(&self, value: &str, answer: &mut dyn FnMut(&str, bool)) -> Result<Reading, Unreadable>;
 }
+
+/// What the adapters' unit tests share: every answer a format gives, and expected answers, both
+/// sorted so that the order of keys in a cookie does not matter.
+#[cfg(test)]
+pub mod testing {
+    use super::{ConsentFormat, Reading, Unreadable};
+
+    pub type Answers = Vec<(String, bool)>;
+
+    pub fn read_sorted(
+        format: &dyn ConsentFormat,
+        value: &str,
+    ) -> Result<(Reading, Answers), Unreadable> {
+        let mut answers = Vec::new();
+        let reading = format.read(value, &mut |k, g| answers.push((k.to_owned(), g)))?;
+        answers.sort();
+        Ok((reading, answers))
+    }
+
+    pub fn sorted(pairs: &[(&str, bool)]) -> Answers {
+        let mut owned: Answers = pairs.iter().map(|(k, g)| (k.to_string(), *g)).collect();
+        owned.sort();
+        owned
+    }
+}

@@ -77,16 +77,10 @@ fn read_choice(value: &Value) -> Result<bool, Unreadable> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::consent::format::testing::{read_sorted, sorted as owned, Answers};
 
-    fn read(value: &str) -> Result<(Reading, Vec<(String, bool)>), Unreadable> {
-        let mut answers = Vec::new();
-        let reading = JsonFormat.read(value, &mut |k, g| answers.push((k.to_owned(), g)))?;
-        answers.sort();
-        Ok((reading, answers))
-    }
-
-    fn owned(pairs: &[(&str, bool)]) -> Vec<(String, bool)> {
-        pairs.iter().map(|(k, g)| (k.to_string(), *g)).collect()
+    fn read(value: &str) -> Result<(Reading, Answers), Unreadable> {
+        read_sorted(&JsonFormat, value)
     }
 
     /// GOV.UK `cookies_policy`, raw and percent-encoded as browsers store it.

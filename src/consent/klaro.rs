@@ -48,16 +48,10 @@ impl ConsentFormat for KlaroFormat {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::consent::format::testing::{read_sorted, sorted as owned, Answers};
 
-    fn read(value: &str) -> Result<(Reading, Vec<(String, bool)>), Unreadable> {
-        let mut answers = Vec::new();
-        let reading = KlaroFormat.read(value, &mut |k, g| answers.push((k.to_owned(), g)))?;
-        answers.sort();
-        Ok((reading, answers))
-    }
-
-    fn owned(pairs: &[(&str, bool)]) -> Vec<(String, bool)> {
-        pairs.iter().map(|(k, g)| (k.to_string(), *g)).collect()
+    fn read(value: &str) -> Result<(Reading, Answers), Unreadable> {
+        read_sorted(&KlaroFormat, value)
     }
 
     /// The example from consent-formats.md §2, as Klaro writes it and decoded.

@@ -74,19 +74,13 @@ fn read_group(entry: &str) -> Result<(&str, bool), Unreadable> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::consent::format::testing::{read_sorted, sorted as owned, Answers};
 
     /// The `@commercetools-frontend/cookie-consent` README value (consent-formats.md §2).
     const README: &str = "isGpcEnabled=0&datestamp=Wed+Feb+01+2023+12%3A35%3A32+GMT%2B0100+(Central+European+Standard+Time)&version=202209.1.0&isIABGlobal=false&hosts=&consentId=7f3cf16d-b3e1-4781-8db1-61482d0a9dff&interactionCount=1&landingPath=NotLandingPage&groups=C0001%3A1%2CC0002%3A0%2CC0003%3A1%2CC0004%3A1%2CC0005%3A1&geolocation=AT%3B9&AwaitingReconsent=false";
 
-    fn read(value: &str) -> Result<(Reading, Vec<(String, bool)>), Unreadable> {
-        let mut answers = Vec::new();
-        let reading = OneTrustFormat.read(value, &mut |k, g| answers.push((k.to_owned(), g)))?;
-        answers.sort();
-        Ok((reading, answers))
-    }
-
-    fn owned(pairs: &[(&str, bool)]) -> Vec<(String, bool)> {
-        pairs.iter().map(|(k, g)| (k.to_string(), *g)).collect()
+    fn read(value: &str) -> Result<(Reading, Answers), Unreadable> {
+        read_sorted(&OneTrustFormat, value)
     }
 
     #[test]

@@ -61,19 +61,10 @@ impl ConsentFormat for TarteaucitronFormat {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::consent::format::testing::{read_sorted, sorted as owned, Answers};
 
-    fn read(value: &str) -> Result<(Reading, Vec<(String, bool)>), Unreadable> {
-        let mut answers = Vec::new();
-        let reading =
-            TarteaucitronFormat.read(value, &mut |k, g| answers.push((k.to_owned(), g)))?;
-        answers.sort();
-        Ok((reading, answers))
-    }
-
-    fn owned(pairs: &[(&str, bool)]) -> Vec<(String, bool)> {
-        let mut owned: Vec<_> = pairs.iter().map(|(k, g)| (k.to_string(), *g)).collect();
-        owned.sort();
-        owned
+    fn read(value: &str) -> Result<(Reading, Answers), Unreadable> {
+        read_sorted(&TarteaucitronFormat, value)
     }
 
     #[test]

@@ -133,12 +133,7 @@ fn describe_request(
         if verdict.keep {
             forwarded.push(name);
         } else if rules.cleanup.enabled && !targets.iter().any(|t| t.name == name) {
-            let declaration = verdict.declaration.map(|(_, d)| d);
-            targets.push(Target {
-                name,
-                domain: declaration.and_then(|d| d.domain.as_deref()),
-                path: declaration.and_then(|d| d.path.as_deref()),
-            });
+            targets.push(Target::declared(name, verdict.declaration.map(|(_, d)| d)));
         }
         cookies.push(json!({
             "cookie": name,

@@ -21,6 +21,8 @@
 
 use std::net::IpAddr;
 
+use crate::registry::Declaration;
+
 /// The expiry every deletion carries besides `Max-Age=0`, for browsers that ignore `Max-Age`.
 const EPOCH: &str = "Thu, 01 Jan 1970 00:00:00 GMT";
 
@@ -61,6 +63,17 @@ pub struct Target<'a> {
     pub name: &'a str,
     pub domain: Option<&'a str>,
     pub path: Option<&'a str>,
+}
+
+impl<'a> Target<'a> {
+    /// The cookie `name`, with where its declaration (if any) says it lives.
+    pub fn declared(name: &'a str, declaration: Option<&'a Declaration>) -> Target<'a> {
+        Target {
+            name,
+            domain: declaration.and_then(|d| d.domain.as_deref()),
+            path: declaration.and_then(|d| d.path.as_deref()),
+        }
+    }
 }
 
 /// One `Set-Cookie` deletion.

@@ -31,14 +31,7 @@ impl Enforcer {
             // A cookie the response itself still sets is the portal's to manage: deleting it in
             // the same response would undo a line the policy let through.
             .filter(|s| !set_here.contains(&s.name.as_str()))
-            .map(|s| {
-                let declaration = s.declaration.and_then(|i| declarations.get(i));
-                Target {
-                    name: &s.name,
-                    domain: declaration.and_then(|d| d.domain.as_deref()),
-                    path: declaration.and_then(|d| d.path.as_deref()),
-                }
-            })
+            .map(|s| Target::declared(&s.name, s.declaration.and_then(|i| declarations.get(i))))
             .collect();
         let site = Site {
             host,

@@ -191,7 +191,7 @@ impl Enforcer {
         };
         // The kept pairs are only copied out once a pair is stripped.
         let mut kept: Option<String> = None;
-        for (name, pair) in cookie_pairs(text) {
+        for (index, (name, pair)) in cookie_pairs(text).enumerate() {
             let verdict = judge_request_cookie(&judge, name, self.rules.consent.owns_cookie(name));
             if let Some(violation) = verdict.violation {
                 ctx.request_violations.push(RequestViolation {
@@ -202,16 +202,18 @@ impl Enforcer {
             }
             if verdict.keep {
                 if let Some(kept) = kept.as_mut() {
-                    if !kept.is_empty() {
-                        kept.push_str("; ");
-                    }
-                    kept.push_str(pair);
+                    push_pair(kept, pair);
                 }
                 continue;
             }
-            if kept.is_none() {
-                kept = Some(kept_before(text, pair));
-            }
+            // At the first stripped pair, every pair before it was kept.
+            kept.get_or_insert_with(|| {
+                let mut before = String::with_capacity(text.len());
+                cookie_pairs(text)
+                    .take(index)
+                    .for_each(|(_, pair)| push_pair(&mut before, pair));
+                before
+            });
             if self.rules.cleanup.enabled && !ctx.stripped.iter().any(|s| s.name == name) {
                 ctx.stripped.push(StrippedCookie {
                     name: name.to_owned(),
@@ -307,17 +309,12 @@ fn unix_seconds(time: SystemTime) -> i64 {
         .unwrap_or(0)
 }
 
-/// The pairs of `text` before `pair` (a slice of it), joined as the header sends them.
-fn kept_before(text: &str, pair: &str) -> String {
-    let end = (pair.as_ptr() as usize).saturating_sub(text.as_ptr() as usize);
-    let mut kept = String::with_capacity(text.len());
-    for (_, earlier) in cookie_pairs(text.get(..end).unwrap_or_default()) {
-        if !kept.is_empty() {
-            kept.push_str("; ");
-        }
-        kept.push_str(earlier);
+/// Appends a `name=value` pair as a `Cookie` header joins them.
+fn push_pair(kept: &mut String, pair: &str) {
+    if !kept.is_empty() {
+        kept.push_str("; ");
     }
-    kept
+    kept.push_str(pair);
 }
 
 /// What a record says about the cookie it is about.
