@@ -9,6 +9,7 @@ use foldhash::fast::RandomState;
 use std::time::{Duration, Instant};
 
 use super::record::ViolationRecord;
+use super::shared::SharedStr;
 
 /// Everything that makes two violations "the same" (request id, method, path, status and time
 /// are deliberately not part of it: they are those of the first occurrence). Borrowed from the
@@ -24,7 +25,7 @@ struct Key<'r> {
     category: Option<&'r str>,
     consent_state: &'static str,
     consent_source: Option<&'r str>,
-    granted: &'r [String],
+    granted: &'r [SharedStr],
     gpc: bool,
     action: &'static str,
     mode: &'static str,
@@ -38,7 +39,7 @@ impl<'r> Key<'r> {
     fn of(r: &'r ViolationRecord) -> Key<'r> {
         Key {
             direction: r.direction,
-            cookie: &r.cookie,
+            cookie: r.cookie.as_str(),
             cookie_domain: r.cookie_domain.as_deref(),
             cookie_path: r.cookie_path.as_deref(),
             kind: r.kind,
@@ -52,7 +53,7 @@ impl<'r> Key<'r> {
             mode: r.mode,
             enforced: r.enforced,
             detail: r.detail.as_deref(),
-            host: &r.host,
+            host: r.host.as_str(),
             client: r.client.as_deref(),
         }
     }
@@ -63,7 +64,7 @@ impl<'r> Key<'r> {
 pub struct Aggregated {
     pub record: ViolationRecord,
     pub count: u64,
-    pub last_time: String,
+    pub last_time: SharedStr,
 }
 
 struct Open {
@@ -162,14 +163,15 @@ impl Aggregator {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::audit::SharedList;
 
     fn record(cookie: &str, path: &str, time: &str) -> ViolationRecord {
         ViolationRecord {
-            time: time.to_owned(),
-            request_id: format!("req-{path}"),
-            method: "GET".to_owned(),
-            host: "portal".to_owned(),
-            path: path.to_owned(),
+            time: time.into(),
+            request_id: format!("req-{path}").into(),
+            method: "GET".into(),
+            host: "portal".into(),
+            path: path.into(),
             status: 200,
             direction: "response",
             cookie: cookie.to_owned(),
@@ -180,13 +182,13 @@ mod tests {
             category: None,
             consent_state: "none",
             consent_source: None,
-            granted: Vec::new(),
+            granted: SharedList::default(),
             gpc: false,
             action: "drop",
             mode: "enforce",
             enforced: true,
             detail: None,
-            client: Some("192.0.2.0/24".to_owned()),
+            client: Some("192.0.2.0/24".into()),
         }
     }
 

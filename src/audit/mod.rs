@@ -7,10 +7,12 @@ pub mod chain;
 mod file;
 mod record;
 pub mod report;
+mod shared;
 pub mod verify;
 mod writer;
 
-pub use record::{describe_detail, format_time, ViolationRecord};
+pub use record::{describe_detail, format_shared_time, format_time, ViolationRecord};
+pub use shared::{SharedList, SharedStr};
 pub use writer::{AuditHandle, AuditLog, AuditState};
 
 /// Receives every violation record. Implementations must be cheap and must not block the

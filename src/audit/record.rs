@@ -1,20 +1,26 @@
 //! The violation record: one breach, with the request it happened on. Designed to be the line
 //! the audit log stores; it never holds a cookie value or a query string.
 
+use std::borrow::Cow;
+
 use serde::Serialize;
 
+use super::shared::{SharedList, SharedStr};
 use crate::policy::{Detail, Violation};
 use crate::registry::MaxLifetime;
 
+/// The fields every record of a response (or of the process) repeats are shared strings, so
+/// that building one record per violation and handing it to the sink and the audit queue costs
+/// reference-count bumps; they serialise exactly as strings.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ViolationRecord {
     /// RFC 3339, UTC, milliseconds.
-    pub time: String,
-    pub request_id: String,
-    pub method: String,
-    pub host: String,
+    pub time: SharedStr,
+    pub request_id: SharedStr,
+    pub method: SharedStr,
+    pub host: SharedStr,
     /// Path only: the query string may carry tokens.
-    pub path: String,
+    pub path: SharedStr,
     pub status: u16,
     /// `response` (a `Set-Cookie` line) or `request` (a `Cookie` the browser sent).
     pub direction: &'static str,
@@ -24,12 +30,12 @@ pub struct ViolationRecord {
     pub cookie_path: Option<String>,
     pub kind: &'static str,
     /// The matching declaration, described (`name "sessionid"`, `glob "_ga_*"`).
-    pub declaration: Option<String>,
-    pub category: Option<String>,
+    pub declaration: Option<SharedStr>,
+    pub category: Option<SharedStr>,
     pub consent_state: &'static str,
     /// `format:cookie` of the consent source that answered.
-    pub consent_source: Option<String>,
-    pub granted: Vec<String>,
+    pub consent_source: Option<SharedStr>,
+    pub granted: SharedList,
     pub gpc: bool,
     pub action: &'static str,
     pub mode: &'static str,
@@ -37,20 +43,21 @@ pub struct ViolationRecord {
     pub enforced: bool,
     pub detail: Option<String>,
     /// The visitor's network (/24 or /48), never a full address.
-    pub client: Option<String>,
+    pub client: Option<SharedStr>,
 }
 
 /// A human-readable account of what exactly was wrong, or `None` when the kind says it all.
-pub fn describe_detail(violation: &Violation) -> Option<String> {
+/// The fixed texts are borrowed: only a lifetime or a missing attribute needs formatting.
+pub fn describe_detail(violation: &Violation) -> Option<Cow<'static, str>> {
     match violation.detail {
         Detail::None => None,
-        Detail::Malformed(reason) => Some(reason.to_owned()),
-        Detail::GpcDenied => Some("denied by Sec-GPC: 1".to_owned()),
-        Detail::VendorRefused => Some("a TCF vendor it needs has no consent".to_owned()),
+        Detail::Malformed(reason) => Some(Cow::Borrowed(reason)),
+        Detail::GpcDenied => Some(Cow::Borrowed("denied by Sec-GPC: 1")),
+        Detail::VendorRefused => Some(Cow::Borrowed("a TCF vendor it needs has no consent")),
         Detail::Lifetime {
             declared,
             actual_secs,
-        } => Some(match declared {
+        } => Some(Cow::Owned(match declared {
             MaxLifetime::Session => format!("declared session-only, set for {actual_secs} s"),
             MaxLifetime::Duration(max) => {
                 format!(
@@ -58,31 +65,59 @@ pub fn describe_detail(violation: &Violation) -> Option<String> {
                     max.as_secs()
                 )
             }
-        }),
+        })),
         Detail::Missing(missing) => {
-            let mut parts = Vec::new();
+            let mut text = String::from("missing ");
+            let mut separator = "";
             if missing.secure {
-                parts.push("Secure".to_owned());
+                text.push_str("Secure");
+                separator = ", ";
             }
             if missing.http_only {
-                parts.push("HttpOnly".to_owned());
+                text.push_str(separator);
+                text.push_str("HttpOnly");
+                separator = ", ";
             }
             if let Some(same_site) = missing.same_site {
-                parts.push(format!("SameSite={}", same_site.as_str()));
+                text.push_str(separator);
+                text.push_str("SameSite=");
+                text.push_str(same_site.as_str());
             }
-            Some(format!("missing {}", parts.join(", ")))
+            Some(Cow::Owned(text))
         }
     }
 }
 
+/// What a time that cannot be formatted is written as.
+const UNFORMATTABLE_TIME: &str = "1970-01-01T00:00:00.000Z";
+
 /// RFC 3339 UTC with milliseconds, e.g. `2026-11-29T05:12:03.042Z`.
 pub fn format_time(time: std::time::SystemTime) -> String {
+    let mut buf = [0; TIME_BUF];
+    write_time(time, &mut buf)
+        .unwrap_or(UNFORMATTABLE_TIME)
+        .to_owned()
+}
+
+/// [`format_time`], shared by every record of a response; formatted on the stack, so the shared
+/// copy is the only allocation.
+pub fn format_shared_time(time: std::time::SystemTime) -> SharedStr {
+    let mut buf = [0; TIME_BUF];
+    SharedStr::from(write_time(time, &mut buf).unwrap_or(UNFORMATTABLE_TIME))
+}
+
+/// Room for the 24 bytes of the format (years have four digits), with some to spare.
+const TIME_BUF: usize = 32;
+
+fn write_time(time: std::time::SystemTime, buf: &mut [u8; TIME_BUF]) -> Option<&str> {
     let format = time::macros::format_description!(
         "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
     );
-    time::OffsetDateTime::from(time)
-        .format(&format)
-        .unwrap_or_else(|_| "1970-01-01T00:00:00.000Z".to_owned())
+    let mut cursor = std::io::Cursor::new(&mut buf[..]);
+    let len = time::OffsetDateTime::from(time)
+        .format_into(&mut cursor, &format)
+        .ok()?;
+    std::str::from_utf8(buf.get(..len)?).ok()
 }
 
 #[cfg(test)]
@@ -94,5 +129,6 @@ mod tests {
     fn formats_time_as_rfc3339_utc_with_milliseconds() {
         let time = UNIX_EPOCH + Duration::from_millis(1_764_393_123_042);
         assert_eq!(format_time(time), "2025-11-29T05:12:03.042Z");
+        assert_eq!(format_shared_time(time), "2025-11-29T05:12:03.042Z");
     }
 }

@@ -225,7 +225,10 @@ impl Writer {
             Ok(Value::Object(mut object)) => {
                 object.insert("type".into(), Value::from("violation"));
                 object.insert("count".into(), Value::from(count));
-                object.insert("last_time".into(), Value::from(aggregated.last_time));
+                object.insert(
+                    "last_time".into(),
+                    Value::from(aggregated.last_time.as_str()),
+                );
                 object
             }
             // A record always serialises to an object; keep the count honest if it ever did not.

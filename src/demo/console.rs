@@ -74,28 +74,28 @@ mod tests {
 
     fn record(kind: &'static str, action: &'static str, enforced: bool) -> ViolationRecord {
         ViolationRecord {
-            time: "2026-01-01T00:00:00.000Z".to_owned(),
-            request_id: "r1".to_owned(),
-            method: "GET".to_owned(),
-            host: "127.0.0.1".to_owned(),
-            path: "/".to_owned(),
+            time: "2026-01-01T00:00:00.000Z".into(),
+            request_id: "r1".into(),
+            method: "GET".into(),
+            host: "127.0.0.1".into(),
+            path: "/".into(),
             status: 200,
             direction: "response",
             cookie: "_pk_id.1.a1b2".to_owned(),
             cookie_domain: None,
             cookie_path: Some("/".to_owned()),
             kind,
-            declaration: Some("glob \"_pk_id.*\"".to_owned()),
-            category: Some("statistics".to_owned()),
+            declaration: Some("glob \"_pk_id.*\"".into()),
+            category: Some("statistics".into()),
             consent_state: "none",
             consent_source: None,
-            granted: Vec::new(),
+            granted: Default::default(),
             gpc: false,
             action,
             mode: "enforce",
             enforced,
             detail: None,
-            client: Some("127.0.0.0/24".to_owned()),
+            client: Some("127.0.0.0/24".into()),
         }
     }
 

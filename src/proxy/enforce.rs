@@ -2,22 +2,28 @@
 //! `Set-Cookie` line is judged in `response_filter`; violations go to the sink with the request
 //! they happened on.
 
+use std::borrow::Cow;
 use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use http::header::{HeaderMap, HeaderValue, COOKIE};
+use http::Method;
 
 use super::ctx::{Ctx, RequestViolation, StrippedCookie};
 use super::set_cookie_lines::{edit_set_cookie_lines, LineChange};
 use crate::admin::Counters;
-use crate::audit::{describe_detail, format_time, AuditHandle, ViolationRecord, ViolationSink};
+use crate::audit::{
+    describe_detail, format_shared_time, AuditHandle, SharedList, SharedStr, ViolationRecord,
+    ViolationSink,
+};
 use crate::config::Enforcement;
 use crate::consent::Consent;
 use crate::policy::{
     cookie_pairs, judge_request_cookie, judge_set_cookie, Judge, Outcome, Verdict, Violation,
 };
 use crate::privacy::truncate_ip;
+use crate::registry::{CategoryId, CategorySet};
 
 pub struct Enforcer {
     pub rules: Enforcement,
@@ -26,10 +32,94 @@ pub struct Enforcer {
     pub counters: Arc<Counters>,
     /// Moves the cleanup window on when a response cannot carry every deletion.
     pub cleanup_turn: AtomicU64,
-    /// Each declaration as records name it (`name "_ga"`), by index, formatted once.
-    described: Vec<String>,
+    /// The names records repeat, made once per process: each record shares them.
+    names: RecordNames,
+}
+
+/// Every name a record can carry that does not depend on the request, shared, so that a record
+/// clones reference counts and never formats.
+struct RecordNames {
+    /// Each declaration as records name it (`name "_ga"`), by index.
+    described: Vec<SharedStr>,
+    /// Each category's id, by index.
+    categories: Vec<SharedStr>,
     /// Each consent source as records name it (`json:cookies_preferences`), by index.
-    source_names: Vec<String>,
+    sources: Vec<SharedStr>,
+    /// The standard methods; any other is copied per response.
+    methods: Vec<(Method, SharedStr)>,
+    /// What stands for a request id or host that is absent or not text.
+    unknown: SharedStr,
+    /// The granted list of a visitor who granted nothing, the commonest.
+    nothing_granted: SharedList,
+}
+
+impl RecordNames {
+    fn new(rules: &Enforcement) -> RecordNames {
+        let registry = &rules.registry;
+        let methods = [
+            Method::GET,
+            Method::POST,
+            Method::HEAD,
+            Method::PUT,
+            Method::DELETE,
+            Method::PATCH,
+            Method::OPTIONS,
+            Method::CONNECT,
+            Method::TRACE,
+        ];
+        RecordNames {
+            described: registry
+                .declarations()
+                .iter()
+                .map(|d| SharedStr::from(d.pattern.describe()))
+                .collect(),
+            categories: registry
+                .categories()
+                .iter()
+                .map(|c| SharedStr::from(c.id.as_str()))
+                .collect(),
+            sources: rules
+                .consent
+                .sources
+                .iter()
+                .map(|s| SharedStr::from(format!("{}:{}", s.format.name(), s.cookie)))
+                .collect(),
+            methods: methods
+                .into_iter()
+                .map(|m| {
+                    let name = SharedStr::from(m.as_str());
+                    (m, name)
+                })
+                .collect(),
+            unknown: SharedStr::from("-"),
+            nothing_granted: SharedList::default(),
+        }
+    }
+
+    fn method(&self, method: &Method) -> SharedStr {
+        self.methods
+            .iter()
+            .find(|(m, _)| m == method)
+            .map(|(_, name)| name.clone())
+            .unwrap_or_else(|| SharedStr::from(method.as_str()))
+    }
+
+    /// The request's text, or `-` when it is absent.
+    fn text_or_unknown(&self, text: Option<&str>) -> SharedStr {
+        text.map_or_else(|| self.unknown.clone(), SharedStr::from)
+    }
+
+    fn category(&self, id: CategoryId) -> Option<SharedStr> {
+        self.categories.get(id.index()).cloned()
+    }
+
+    /// The granted categories' ids, in category order.
+    fn granted(&self, granted: CategorySet) -> SharedList {
+        if granted.is_empty() {
+            return self.nothing_granted.clone();
+        }
+        granted.iter().filter_map(|c| self.category(c)).collect()
+    }
 }
 
 impl Enforcer {
@@ -39,26 +129,14 @@ impl Enforcer {
         audit: Option<AuditHandle>,
         counters: Arc<Counters>,
     ) -> Enforcer {
-        let described = rules
-            .registry
-            .declarations()
-            .iter()
-            .map(|d| d.pattern.describe())
-            .collect();
-        let source_names = rules
-            .consent
-            .sources
-            .iter()
-            .map(|s| format!("{}:{}", s.format.name(), s.cookie))
-            .collect();
+        let names = RecordNames::new(&rules);
         Enforcer {
             rules,
             sink,
             audit,
             counters,
             cleanup_turn: AtomicU64::new(0),
-            described,
-            source_names,
+            names,
         }
     }
 
@@ -92,6 +170,7 @@ impl Enforcer {
         let mut template = None;
         edit_set_cookie_lines(headers, |line| {
             let verdict = judge_set_cookie(&judge, line.as_bytes());
+            records.reserve(verdict.violations.len());
             for violation in verdict.violations.iter() {
                 let template =
                     template.get_or_insert_with(|| self.record_template(ctx, status, now));
@@ -124,7 +203,7 @@ impl Enforcer {
 
     fn make_record(
         &self,
-        template: &ViolationRecord,
+        template: &Template,
         verdict: &Verdict<'_, '_>,
         violation: &Violation,
     ) -> ViolationRecord {
@@ -133,7 +212,7 @@ impl Enforcer {
             template,
             Seen {
                 direction: "response",
-                cookie: cookie.map(|c| c.name).unwrap_or_default(),
+                cookie: Cow::Borrowed(cookie.map(|c| c.name).unwrap_or_default()),
                 domain: cookie.and_then(|c| c.domain),
                 path: cookie.and_then(|c| c.path),
                 declaration: verdict.declaration,
@@ -151,7 +230,8 @@ impl Enforcer {
         }
         let declarations = self.rules.registry.declarations();
         let template = self.record_template(ctx, status, SystemTime::now());
-        seen.iter()
+        // Owned, so each cookie's name moves into its record rather than being copied.
+        seen.into_iter()
             .map(|seen| {
                 let declaration = seen
                     .declaration
@@ -160,7 +240,7 @@ impl Enforcer {
                     &template,
                     Seen {
                         direction: "request",
-                        cookie: &seen.cookie,
+                        cookie: Cow::Owned(seen.cookie),
                         domain: None,
                         path: None,
                         declaration,
@@ -235,67 +315,75 @@ impl Enforcer {
 
     /// What every record of one response shares (time, request, consent, client), formatted
     /// once; each violation then fills in its own fields.
-    fn record_template(&self, ctx: &Ctx, status: u16, now: SystemTime) -> ViolationRecord {
-        let registry = &self.rules.registry;
+    fn record_template(&self, ctx: &Ctx, status: u16, now: SystemTime) -> Template {
+        let names = &self.names;
         let consent = &ctx.consent;
-        ViolationRecord {
-            time: format_time(now),
-            request_id: ctx.request_id.to_str().unwrap_or("-").to_owned(),
-            method: ctx.method.as_str().to_owned(),
-            host: ctx.host_str().unwrap_or("-").to_owned(),
-            path: ctx.uri.path().to_owned(),
+        Template {
+            time: format_shared_time(now),
+            request_id: names.text_or_unknown(ctx.request_id.to_str().ok()),
+            method: names.method(&ctx.method),
+            host: names.text_or_unknown(ctx.host_str()),
+            path: SharedStr::from(ctx.uri.path()),
             status,
-            direction: "response",
-            cookie: String::new(),
-            cookie_domain: None,
-            cookie_path: None,
-            kind: "",
-            declaration: None,
-            category: None,
             consent_state: consent.state.as_str(),
-            consent_source: consent
-                .source
-                .and_then(|i| self.source_names.get(i).cloned()),
-            granted: consent
-                .granted
-                .iter()
-                .map(|c| registry.category(c).id.clone())
-                .collect(),
+            consent_source: consent.source.and_then(|i| names.sources.get(i).cloned()),
+            granted: names.granted(consent.granted),
             gpc: consent.gpc,
-            action: "",
-            mode: "",
-            enforced: false,
-            detail: None,
-            client: Some(truncate_ip(ctx.client).to_string()),
+            client: SharedStr::display(truncate_ip(ctx.client)),
         }
     }
 
     fn build_record(
         &self,
-        template: &ViolationRecord,
+        template: &Template,
         seen: Seen<'_>,
         violation: &Violation,
     ) -> ViolationRecord {
-        let registry = &self.rules.registry;
+        let names = &self.names;
         ViolationRecord {
+            time: template.time.clone(),
+            request_id: template.request_id.clone(),
+            method: template.method.clone(),
+            host: template.host.clone(),
+            path: template.path.clone(),
+            status: template.status,
             direction: seen.direction,
-            cookie: seen.cookie.to_owned(),
+            cookie: seen.cookie.into_owned(),
             cookie_domain: seen.domain.map(str::to_owned),
             cookie_path: seen.path.map(str::to_owned),
             kind: violation.kind.as_str(),
             declaration: seen
                 .declaration
-                .and_then(|(i, _)| self.described.get(i).cloned()),
+                .and_then(|(i, _)| names.described.get(i).cloned()),
             category: seen
                 .declaration
-                .map(|(_, d)| registry.category(d.category).id.clone()),
+                .and_then(|(_, d)| names.category(d.category)),
+            consent_state: template.consent_state,
+            consent_source: template.consent_source.clone(),
+            granted: template.granted.clone(),
+            gpc: template.gpc,
             action: violation.action.as_str(),
             mode: violation.mode.as_str(),
             enforced: violation.is_enforced(),
-            detail: describe_detail(violation),
-            ..template.clone()
+            detail: describe_detail(violation).map(Cow::into_owned),
+            client: Some(template.client.clone()),
         }
     }
+}
+
+/// What every record of one response shares, each field made once.
+struct Template {
+    time: SharedStr,
+    request_id: SharedStr,
+    method: SharedStr,
+    host: SharedStr,
+    path: SharedStr,
+    status: u16,
+    consent_state: &'static str,
+    consent_source: Option<SharedStr>,
+    granted: SharedList,
+    gpc: bool,
+    client: SharedStr,
 }
 
 /// Seconds since the epoch, as the verdicts count time.
@@ -320,7 +408,8 @@ fn push_pair(kept: &mut String, pair: &str) {
 /// What a record says about the cookie it is about.
 struct Seen<'a> {
     direction: &'static str,
-    cookie: &'a str,
+    /// Borrowed from a `Set-Cookie` line, or owned by the request's list of violations.
+    cookie: Cow<'a, str>,
     domain: Option<&'a str>,
     path: Option<&'a str>,
     declaration: Option<(usize, &'a crate::registry::Declaration)>,
