@@ -75,6 +75,8 @@ pub struct ProxyConfig {
     pub grace_period: Duration,
     /// Threads serving requests; `None`: one per core.
     pub workers: Option<usize>,
+    /// Connections open to the upstream at most; requests beyond wait for one to come back.
+    pub max_upstream_connections: usize,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -337,20 +339,28 @@ fn validate_proxy(
         DEFAULT_GRACE_PERIOD,
     );
 
-    let workers = raw
-        .workers
-        .as_ref()
-        .and_then(|n| match usize::try_from(*n.get_ref()) {
-            Ok(n @ 1..=MAX_WORKERS) => Some(n),
-            _ => {
-                errors.push(source.error_at(
-                    "proxy.workers",
-                    Some(n.span()),
-                    format!("must be between 1 and {MAX_WORKERS}"),
-                ));
-                None
-            }
-        });
+    let mut bounded = |field: &str, value: &Option<toml::Spanned<u64>>, max: usize| {
+        value
+            .as_ref()
+            .and_then(|n| match usize::try_from(*n.get_ref()) {
+                Ok(v) if (1..=max).contains(&v) => Some(v),
+                _ => {
+                    errors.push(source.error_at(
+                        field,
+                        Some(n.span()),
+                        format!("must be between 1 and {max}"),
+                    ));
+                    None
+                }
+            })
+    };
+    let workers = bounded("proxy.workers", &raw.workers, MAX_WORKERS);
+    let max_upstream_connections = bounded(
+        "proxy.max_upstream_connections",
+        &raw.max_upstream_connections,
+        MAX_UPSTREAM_CONNECTIONS,
+    )
+    .unwrap_or(DEFAULT_MAX_UPSTREAM_CONNECTIONS);
     let listen = keep_ok(listen, errors);
     let upstream = keep_ok(upstream, errors);
     let public_host = public_host.and_then(|r| keep_ok(r, errors));
@@ -369,11 +379,18 @@ fn validate_proxy(
         timeouts,
         grace_period,
         workers,
+        max_upstream_connections,
     })
 }
 
 /// More threads than this only adds switching: a proxy is bound by its cores.
 const MAX_WORKERS: usize = 1024;
+
+/// Enough for a slow portal's requests in flight, few enough that a burst of visitors does not
+/// open as many upstream connections (and their buffers) as there are visitors: with a fast
+/// upstream, a core keeps far fewer than this busy.
+pub const DEFAULT_MAX_UPSTREAM_CONNECTIONS: usize = 256;
+const MAX_UPSTREAM_CONNECTIONS: usize = 65_536;
 
 fn keep_ok<T>(result: Result<T, ConfigError>, errors: &mut Vec<ConfigError>) -> Option<T> {
     result.map_err(|e| errors.push(e)).ok()

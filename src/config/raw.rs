@@ -37,6 +37,7 @@ pub struct RawProxy {
     pub trusted_proxies: Vec<Text>,
     pub grace_period: Option<Text>,
     pub workers: Option<toml::Spanned<u64>>,
+    pub max_upstream_connections: Option<toml::Spanned<u64>>,
     #[serde(default)]
     pub timeouts: RawTimeouts,
 }

@@ -173,3 +173,19 @@ fn workers_default_to_one_per_core_and_are_bounded() {
         "{error}"
     );
 }
+
+#[test]
+fn upstream_connections_have_a_default_bound_that_can_be_set() {
+    let base = "[proxy]\nupstream = \"http://127.0.0.1:1\"\n";
+    assert_eq!(
+        load(base).unwrap().proxy.max_upstream_connections,
+        super::DEFAULT_MAX_UPSTREAM_CONNECTIONS
+    );
+    let set = load(&format!("{base}max_upstream_connections = 32\n")).unwrap();
+    assert_eq!(set.proxy.max_upstream_connections, 32);
+    let error = only_error(&format!("{base}max_upstream_connections = 0\n"));
+    assert!(
+        error.contains("site.toml:3: proxy.max_upstream_connections: must be between 1 and 65536"),
+        "{error}"
+    );
+}

@@ -3,9 +3,10 @@
 
 use bytes::Bytes;
 use http_body_util::{Either, Full};
-use hyper::body::Incoming;
 
-pub type ProxyBody = Either<Incoming, Full<Bytes>>;
+use super::pool::UpstreamBody;
+
+pub type ProxyBody = Either<UpstreamBody, Full<Bytes>>;
 
 /// A complete in-memory body, for synthetic responses.
 pub fn full(text: impl Into<Bytes>) -> ProxyBody {
@@ -13,6 +14,6 @@ pub fn full(text: impl Into<Bytes>) -> ProxyBody {
 }
 
 /// The upstream's body, streamed frame by frame.
-pub fn streamed(body: Incoming) -> ProxyBody {
+pub fn streamed(body: UpstreamBody) -> ProxyBody {
     Either::Left(body)
 }

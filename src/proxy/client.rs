@@ -1,26 +1,23 @@
-//! The one pooled client that carries every request to the upstream, over plain TCP or rustls.
+//! The client that carries every request to the upstream, over plain TCP or rustls: the
+//! connector's settings, and the pool (`pool.rs`) that reuses its connections.
 //!
 //! Requests go upstream as HTTP/1.1 (as nginx's `proxy_pass` does): it is what every portal
 //! speaks, keeps one code path for upgrades (WebSocket), and lets the pool reuse connections.
 
 use std::sync::Arc;
 
-use hyper::body::Incoming;
-use hyper_rustls::HttpsConnector;
+use http::Uri;
 use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::client::legacy::Client;
-use hyper_util::rt::{TokioExecutor, TokioTimer};
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::CertificateDer;
 use rustls::RootCertStore;
 
+use super::pool::UpstreamPool;
 use crate::config::ProxyConfig;
 
-pub type UpstreamClient = Client<HttpsConnector<HttpConnector>, Incoming>;
-
-/// Builds the pooled client: connect timeout, idle pool timeout (with a timer, or it would never
-/// fire), `TCP_NODELAY`, and TLS roots from `upstream_ca` or the system and webpki roots.
-pub fn build_client(config: &ProxyConfig) -> Result<UpstreamClient, String> {
+/// Builds the pool: connect timeout, idle timeout, `TCP_NODELAY`, the connection bound, and TLS
+/// roots from `upstream_ca` or the system and webpki roots.
+pub fn build_client(config: &ProxyConfig) -> Result<UpstreamPool, String> {
     let mut http = HttpConnector::new();
     // The https connector wraps this one and decides by scheme; plain http must stay allowed.
     http.enforce_http(false);
@@ -41,11 +38,19 @@ pub fn build_client(config: &ProxyConfig) -> Result<UpstreamClient, String> {
         .enable_http1()
         .wrap_connector(http);
 
-    Ok(Client::builder(TokioExecutor::new())
-        .pool_idle_timeout(config.timeouts.idle)
-        .pool_timer(TokioTimer::new())
-        .timer(TokioTimer::new())
-        .build(connector))
+    let upstream = &config.upstream;
+    let origin = Uri::builder()
+        .scheme(upstream.scheme.as_str())
+        .authority(upstream.authority.clone())
+        .path_and_query("/")
+        .build()
+        .map_err(|e| format!("the upstream's address is not a valid URI: {e}"))?;
+    Ok(UpstreamPool::new(
+        connector,
+        origin,
+        config.max_upstream_connections,
+        config.timeouts.idle,
+    ))
 }
 
 /// `upstream_ca` replaces the default roots (a private portal should not also trust every

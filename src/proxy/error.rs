@@ -11,6 +11,7 @@ use http::{Response, StatusCode};
 
 use super::body::{full, ProxyBody};
 use super::headers::forwarded::X_REQUEST_ID;
+use super::pool::UpstreamError;
 
 /// Which side a failure came from (pingora's `ErrorSource`): it is what an operator looks at first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,8 +24,8 @@ pub enum Side {
 #[derive(Debug, thiserror::Error)]
 pub enum ProxyError {
     /// The upstream refused the connection, could not be resolved, or TLS failed.
-    #[error("cannot connect to the upstream: {0}")]
-    UpstreamUnreachable(#[source] hyper_util::client::legacy::Error),
+    #[error("cannot connect to the upstream")]
+    UpstreamUnreachable(#[source] UpstreamError),
     /// Connecting took longer than `timeouts.connect`.
     #[error("timed out connecting to the upstream")]
     UpstreamConnectTimeout,
@@ -32,8 +33,8 @@ pub enum ProxyError {
     #[error("the upstream did not answer in time")]
     UpstreamTimeout,
     /// The upstream closed the connection or sent something that is not HTTP.
-    #[error("the upstream failed: {0}")]
-    UpstreamFailed(#[source] hyper_util::client::legacy::Error),
+    #[error("the upstream failed")]
+    UpstreamFailed(#[source] UpstreamError),
     /// The upstream switched protocols although the visitor asked for no upgrade.
     #[error("the upstream switched protocols without being asked to")]
     BadUpgrade,
@@ -45,15 +46,13 @@ pub enum ProxyError {
 impl ProxyError {
     /// Classifies a client error: a connect timeout is a timeout (504, as nginx answers), any
     /// other connect failure is unreachable (502), the rest is an upstream failure (502).
-    pub fn from_client(error: hyper_util::client::legacy::Error) -> Self {
-        if error.is_connect() {
-            if is_caused_by_timeout(&error) {
+    pub fn from_client(error: UpstreamError) -> Self {
+        match error {
+            UpstreamError::Connect(ref cause) if is_caused_by_timeout(cause.as_ref()) => {
                 ProxyError::UpstreamConnectTimeout
-            } else {
-                ProxyError::UpstreamUnreachable(error)
             }
-        } else {
-            ProxyError::UpstreamFailed(error)
+            UpstreamError::Connect(_) => ProxyError::UpstreamUnreachable(error),
+            UpstreamError::Failed(_) => ProxyError::UpstreamFailed(error),
         }
     }
 

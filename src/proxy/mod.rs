@@ -14,6 +14,7 @@ mod enforce;
 pub mod error;
 pub mod headers;
 mod log;
+mod pool;
 mod rewrite;
 pub mod server;
 mod set_cookie_lines;
@@ -34,13 +35,14 @@ use crate::admin::Counters;
 use crate::audit::{AuditHandle, ViolationSink};
 use crate::config::{Enforcement, ProxyConfig};
 use body::{streamed, ProxyBody};
-use client::{build_client, UpstreamClient};
+use client::build_client;
 use ctx::Ctx;
 use enforce::Enforcer;
 use error::ProxyError;
 use headers::forwarded::{self, Hop, X_REQUEST_ID};
 use headers::hop;
 use headers::rewrite::HostRewrite;
+use pool::{UpstreamBody, UpstreamPool};
 
 /// The pseudonym this proxy writes in `Via` (RFC 9110 §7.6.3).
 const VIA_PSEUDONYM: &str = "consentry";
@@ -48,7 +50,7 @@ const VIA_PSEUDONYM: &str = "consentry";
 /// Everything a request needs, shared by all connections.
 pub struct Proxy {
     config: ProxyConfig,
-    client: UpstreamClient,
+    client: UpstreamPool,
     /// Built once when `public_host` is configured; otherwise per response from the visitor's host.
     rewrite: Option<HostRewrite>,
     /// The cookie rules, when the configuration declares any.
@@ -149,7 +151,7 @@ impl Proxy {
     }
 
     /// Turns the visitor's request into the upstream's: hop-by-hop fields out (RFC 9110 §7.6.1),
-    /// forwarding fields in, absolute URI for the pooled client, HTTP/1.1, and the right `Host`.
+    /// forwarding fields in, the origin-form target, HTTP/1.1, and the right `Host`.
     fn upstream_request_filter(
         &self,
         ctx: &mut Ctx,
@@ -187,41 +189,35 @@ impl Proxy {
         forwarded::append_via(headers, version, VIA_PSEUDONYM);
         ctx.remember_public_origin(headers, self.config.public_host.as_deref());
 
-        let upstream = &self.config.upstream;
         let host_value = match (&ctx.host, self.config.preserve_host) {
             (Some(host), true) => host.clone(),
             _ => self.upstream_host.clone(),
         };
         headers.insert(HOST, host_value);
 
+        // The request line carries the origin form (`/path?query`): the pool knows where to go.
         let path = req
             .uri()
             .path_and_query()
             .cloned()
             .unwrap_or_else(|| PathAndQuery::from_static("/"));
-        *req.uri_mut() = Uri::builder()
-            .scheme(upstream.scheme.as_str())
-            .authority(upstream.authority.clone())
-            .path_and_query(path)
-            .build()
-            .map_err(|_| ProxyError::BadRequest("the request target cannot be forwarded"))?;
-        // The pooled client speaks HTTP/1.1 upstream; an HTTP/2 request would be refused by it.
+        *req.uri_mut() = Uri::from(path);
+        // The pool speaks HTTP/1.1 upstream; an HTTP/2 request would be refused by it.
         *req.version_mut() = Version::HTTP_11;
         Ok(())
     }
 
-    /// Sends the request through the pooled client, bounded by `timeouts.upstream_headers`.
+    /// Sends the request through the pool, bounded by `timeouts.upstream_headers` (a wait for
+    /// a free connection included).
     async fn forward(
         &self,
         ctx: &mut Ctx,
         req: Request<Incoming>,
-    ) -> Result<Response<Incoming>, ProxyError> {
+    ) -> Result<Response<UpstreamBody>, ProxyError> {
         let started = Instant::now();
-        let sent = tokio::time::timeout(
-            self.config.timeouts.upstream_headers,
-            self.client.request(req),
-        )
-        .await;
+        let sent =
+            tokio::time::timeout(self.config.timeouts.upstream_headers, self.client.send(req))
+                .await;
         ctx.upstream_latency = Some(started.elapsed());
         match sent {
             Ok(Ok(res)) => Ok(res),
@@ -236,7 +232,7 @@ impl Proxy {
     fn response_filter(
         &self,
         ctx: &mut Ctx,
-        res: &mut Response<Incoming>,
+        res: &mut Response<UpstreamBody>,
     ) -> Vec<crate::audit::ViolationRecord> {
         let upgrade = (res.status() == StatusCode::SWITCHING_PROTOCOLS)
             .then(|| hop::requested_upgrade(res.headers()))

@@ -35,7 +35,8 @@ impl Enforcer {
     /// be (with the request's `Sec-GPC`); `None` when the response sets no consent cookie. A
     /// consent cookie the response deletes is a choice reset: it reads as no choice.
     fn consent_set_by(&self, headers: &HeaderMap, gpc: bool) -> Option<Consent> {
-        let now = unix_now();
+        // Only a consent cookie's line needs the clock (to tell a deletion).
+        let mut now = None;
         let mut pairs = String::new();
         let mut found = false;
         for line in headers.get_all(SET_COOKIE) {
@@ -51,7 +52,7 @@ impl Enforcer {
                 continue;
             };
             found = true;
-            if !cookie.is_deletion(now) {
+            if !cookie.is_deletion(*now.get_or_insert_with(unix_now)) {
                 if !pairs.is_empty() {
                     pairs.push_str("; ");
                 }

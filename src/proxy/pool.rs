@@ -1,0 +1,275 @@
+//! The upstream connection pool: HTTP/1.1 connections to the one upstream, reused newest first,
+//! and bounded by `[proxy] max_upstream_connections`.
+//!
+//! Why not a general-purpose client: consentry talks to one origin only, so the pool needs no
+//! per-host map, no boxed futures and no background task per checkout. A connection goes back
+//! to the pool the moment its response body has been read to the end (see [`UpstreamBody`]),
+//! so a connection per request in flight is all it ever opens; above the bound, requests wait
+//! for one to come back (bounded by `timeouts.upstream_headers`), which keeps memory flat when a
+//! thousand visitors arrive at once.
+
+use std::error::Error as StdError;
+use std::future::poll_fn;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError, Weak};
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use http::{Request, Response, StatusCode, Uri};
+use hyper::body::{Body, Frame, Incoming, SizeHint};
+use hyper::client::conn::http1::{self, SendRequest};
+use hyper_rustls::HttpsConnector;
+use hyper_util::client::legacy::connect::HttpConnector;
+use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore};
+use tower_service::Service;
+use tracing::debug;
+
+type BoxError = Box<dyn StdError + Send + Sync>;
+
+/// Why a request could not be carried to the upstream.
+#[derive(Debug, thiserror::Error)]
+pub enum UpstreamError {
+    /// No connection could be opened (refused, unresolvable, TLS, connect timeout).
+    #[error(transparent)]
+    Connect(BoxError),
+    /// The connection failed while the request or the response head was on it.
+    #[error(transparent)]
+    Failed(hyper::Error),
+}
+
+/// The pool; cheap to share (`Arc` inside).
+pub struct UpstreamPool {
+    shared: Arc<Shared>,
+}
+
+struct Shared {
+    connector: HttpsConnector<HttpConnector>,
+    /// `scheme://authority`: what the connector dials.
+    origin: Uri,
+    /// Connections with nothing in flight, oldest first; checkouts take the newest.
+    idle: Mutex<Vec<Idle>>,
+    /// One permit per open connection: the bound.
+    slots: Arc<Semaphore>,
+    /// Signalled when a connection comes back, for requests waiting at the bound.
+    returned: Notify,
+    idle_timeout: Duration,
+    reaper_started: AtomicBool,
+}
+
+struct Idle {
+    conn: Conn,
+    since: Instant,
+}
+
+/// A connection checked out for one request; its slot is freed when it is dropped.
+struct Conn {
+    sender: SendRequest<Incoming>,
+    _slot: OwnedSemaphorePermit,
+    reused: bool,
+}
+
+impl UpstreamPool {
+    pub fn new(
+        connector: HttpsConnector<HttpConnector>,
+        origin: Uri,
+        max_connections: usize,
+        idle_timeout: Duration,
+    ) -> Self {
+        UpstreamPool {
+            shared: Arc::new(Shared {
+                connector,
+                origin,
+                idle: Mutex::new(Vec::new()),
+                slots: Arc::new(Semaphore::new(max_connections)),
+                returned: Notify::new(),
+                idle_timeout,
+                reaper_started: AtomicBool::new(false),
+            }),
+        }
+    }
+
+    /// Sends `req` (origin-form URI, `Host` set) on a pooled connection. A request that never
+    /// left because a reused connection had just been closed by the upstream is sent again on
+    /// another one, as nothing of it reached the upstream.
+    pub async fn send(
+        &self,
+        mut req: Request<Incoming>,
+    ) -> Result<Response<UpstreamBody>, UpstreamError> {
+        loop {
+            let mut conn = self.checkout().await?;
+            match conn.sender.try_send_request(req).await {
+                Ok(res) => return Ok(self.attach(conn, res)),
+                Err(mut error) => match error.take_message() {
+                    Some(unsent) if conn.reused => {
+                        debug!(error = %error.error(), "pooled upstream connection was closed: retrying on another");
+                        req = unsent;
+                    }
+                    _ => return Err(UpstreamError::Failed(error.into_error())),
+                },
+            }
+        }
+    }
+
+    /// The newest idle connection that is still open, a new one while under the bound, or
+    /// else the first to come back.
+    async fn checkout(&self) -> Result<Conn, UpstreamError> {
+        loop {
+            if let Some(conn) = self.take_idle().await {
+                return Ok(conn);
+            }
+            if let Ok(slot) = self.shared.slots.clone().try_acquire_owned() {
+                return self.connect(slot).await;
+            }
+            let returned = self.shared.returned.notified();
+            tokio::select! {
+                () = returned => {}
+                slot = self.shared.slots.clone().acquire_owned() => match slot {
+                    Ok(slot) => return self.connect(slot).await,
+                    // The semaphore is never closed; should it be, fail rather than spin.
+                    Err(closed) => return Err(UpstreamError::Connect(Box::new(closed))),
+                },
+            }
+        }
+    }
+
+    async fn take_idle(&self) -> Option<Conn> {
+        loop {
+            let idle = lock(&self.shared.idle).pop()?;
+            if idle.conn.sender.is_closed() || idle.since.elapsed() >= self.shared.idle_timeout {
+                continue;
+            }
+            let mut conn = idle.conn;
+            // The body has been read to its end, but the connection's task may not have run
+            // since: wait for it to take a new request (an error means it closed meanwhile).
+            if conn.sender.ready().await.is_ok() {
+                conn.reused = true;
+                return Some(conn);
+            }
+        }
+    }
+
+    async fn connect(&self, slot: OwnedSemaphorePermit) -> Result<Conn, UpstreamError> {
+        let mut connector = self.shared.connector.clone();
+        poll_fn(|cx| connector.poll_ready(cx))
+            .await
+            .map_err(UpstreamError::Connect)?;
+        let io = connector
+            .call(self.shared.origin.clone())
+            .await
+            .map_err(UpstreamError::Connect)?;
+        let (sender, connection) = http1::Builder::new()
+            .handshake(io)
+            .await
+            .map_err(UpstreamError::Failed)?;
+        tokio::spawn(async move {
+            if let Err(error) = connection.with_upgrades().await {
+                debug!(%error, "upstream connection closed with an error");
+            }
+        });
+        Ok(Conn {
+            sender,
+            _slot: slot,
+            reused: false,
+        })
+    }
+
+    /// Wraps the response body so that the connection comes back once it has been read; a
+    /// switched protocol keeps its connection (it is the tunnel now), and frees its slot.
+    fn attach(&self, conn: Conn, res: Response<Incoming>) -> Response<UpstreamBody> {
+        let conn = (res.status() != StatusCode::SWITCHING_PROTOCOLS).then_some(conn);
+        let (parts, body) = res.into_parts();
+        let mut body = UpstreamBody {
+            body,
+            conn,
+            pool: Arc::downgrade(&self.shared),
+        };
+        if body.body.is_end_stream() {
+            body.release();
+        }
+        Response::from_parts(parts, body)
+    }
+}
+
+impl Shared {
+    fn put_back(self: &Arc<Self>, conn: Conn) {
+        lock(&self.idle).push(Idle {
+            conn,
+            since: Instant::now(),
+        });
+        self.returned.notify_one();
+        if !self.reaper_started.swap(true, Ordering::Relaxed) {
+            tokio::spawn(close_expired(Arc::downgrade(self), self.idle_timeout));
+        }
+    }
+}
+
+/// Closes connections idle for longer than `timeouts.idle`, until the pool is dropped.
+async fn close_expired(pool: Weak<Shared>, idle_timeout: Duration) {
+    let period = (idle_timeout / 2).max(Duration::from_millis(100));
+    loop {
+        tokio::time::sleep(period).await;
+        let Some(pool) = pool.upgrade() else { return };
+        let expired: Vec<Idle> = {
+            let mut idle = lock(&pool.idle);
+            let keep_from = idle
+                .iter()
+                .position(|i| i.since.elapsed() < idle_timeout)
+                .unwrap_or(idle.len());
+            idle.drain(..keep_from).collect()
+        };
+        // Closed outside the lock.
+        drop(expired);
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    // The lists hold no invariant a panic could break halfway.
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// The upstream's response body, streamed as it arrives; gives its connection back to the
+/// pool when the last frame has been read. Dropped before that (the visitor left), the
+/// connection is closed instead, as its remaining bytes would confuse the next response.
+pub struct UpstreamBody {
+    body: Incoming,
+    conn: Option<Conn>,
+    pool: Weak<Shared>,
+}
+
+impl UpstreamBody {
+    fn release(&mut self) {
+        if let (Some(conn), Some(pool)) = (self.conn.take(), self.pool.upgrade()) {
+            pool.put_back(conn);
+        }
+    }
+}
+
+impl Body for UpstreamBody {
+    type Data = Bytes;
+    type Error = hyper::Error;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, hyper::Error>>> {
+        let this = self.get_mut();
+        let polled = Pin::new(&mut this.body).poll_frame(cx);
+        match &polled {
+            Poll::Ready(None) => this.release(),
+            Poll::Ready(Some(Ok(_))) if this.body.is_end_stream() => this.release(),
+            Poll::Ready(Some(Err(_))) => this.conn = None,
+            _ => {}
+        }
+        polled
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.body.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.body.size_hint()
+    }
+}
