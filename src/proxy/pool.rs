@@ -5,9 +5,10 @@
 //! per-host map, no boxed futures and no background task per checkout. A connection goes back
 //! to the pool the moment its response body has been read to the end (see [`UpstreamBody`]),
 //! so a connection per request in flight is all it ever opens; above the bound, requests wait
-//! for one to come back (bounded by `timeouts.upstream_headers`), which keeps memory flat when a
-//! thousand visitors arrive at once.
+//! for one to come back (bounded by `timeouts.upstream_headers`), first come first served, which
+//! keeps memory flat when a thousand visitors arrive at once.
 
+use std::collections::VecDeque;
 use std::error::Error as StdError;
 use std::future::poll_fn;
 use std::pin::Pin;
@@ -22,7 +23,7 @@ use hyper::body::{Body, Frame, Incoming, SizeHint};
 use hyper::client::conn::http1::{self, SendRequest};
 use hyper_rustls::HttpsConnector;
 use hyper_util::client::legacy::connect::HttpConnector;
-use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore};
+use tokio::sync::{oneshot, OwnedSemaphorePermit, Semaphore};
 use tower_service::Service;
 use tracing::debug;
 
@@ -48,14 +49,20 @@ struct Shared {
     connector: HttpsConnector<HttpConnector>,
     /// `scheme://authority`: what the connector dials.
     origin: Uri,
-    /// Connections with nothing in flight, oldest first; checkouts take the newest.
-    idle: Mutex<Vec<Idle>>,
+    lists: Mutex<Lists>,
     /// One permit per open connection: the bound.
     slots: Arc<Semaphore>,
-    /// Signalled when a connection comes back, for requests waiting at the bound.
-    returned: Notify,
     idle_timeout: Duration,
     reaper_started: AtomicBool,
+}
+
+#[derive(Default)]
+struct Lists {
+    /// Connections with nothing in flight, oldest first; checkouts take the newest.
+    idle: Vec<Idle>,
+    /// Requests waiting at the bound, oldest first: a connection that comes back goes to the
+    /// oldest, so that none waits while newcomers get through.
+    waiting: VecDeque<oneshot::Sender<Conn>>,
 }
 
 struct Idle {
@@ -81,9 +88,8 @@ impl UpstreamPool {
             shared: Arc::new(Shared {
                 connector,
                 origin,
-                idle: Mutex::new(Vec::new()),
+                lists: Mutex::new(Lists::default()),
                 slots: Arc::new(Semaphore::new(max_connections)),
-                returned: Notify::new(),
                 idle_timeout,
                 reaper_started: AtomicBool::new(false),
             }),
@@ -113,7 +119,7 @@ impl UpstreamPool {
     }
 
     /// The newest idle connection that is still open, a new one while under the bound, or
-    /// else the first to come back.
+    /// else a place in the queue for the next to come back (or for a freed slot).
     async fn checkout(&self) -> Result<Conn, UpstreamError> {
         loop {
             if let Some(conn) = self.take_idle().await {
@@ -122,9 +128,21 @@ impl UpstreamPool {
             if let Ok(slot) = self.shared.slots.clone().try_acquire_owned() {
                 return self.connect(slot).await;
             }
-            let returned = self.shared.returned.notified();
+            let (queued, handed) = oneshot::channel();
+            {
+                let mut lists = lock(&self.shared.lists);
+                // One may have come back since `take_idle` looked.
+                if !lists.idle.is_empty() {
+                    continue;
+                }
+                lists.waiting.push_back(queued);
+            }
             tokio::select! {
-                () = returned => {}
+                conn = handed => {
+                    if let Some(conn) = ready_to_reuse(conn.ok()).await {
+                        return Ok(conn);
+                    }
+                }
                 slot = self.shared.slots.clone().acquire_owned() => match slot {
                     Ok(slot) => return self.connect(slot).await,
                     // The semaphore is never closed; should it be, fail rather than spin.
@@ -136,15 +154,11 @@ impl UpstreamPool {
 
     async fn take_idle(&self) -> Option<Conn> {
         loop {
-            let idle = lock(&self.shared.idle).pop()?;
-            if idle.conn.sender.is_closed() || idle.since.elapsed() >= self.shared.idle_timeout {
+            let idle = lock(&self.shared.lists).idle.pop()?;
+            if idle.since.elapsed() >= self.shared.idle_timeout {
                 continue;
             }
-            let mut conn = idle.conn;
-            // The body has been read to its end, but the connection's task may not have run
-            // since: wait for it to take a new request (an error means it closed meanwhile).
-            if conn.sender.ready().await.is_ok() {
-                conn.reused = true;
+            if let Some(conn) = ready_to_reuse(Some(idle.conn)).await {
                 return Some(conn);
             }
         }
@@ -193,12 +207,25 @@ impl UpstreamPool {
 }
 
 impl Shared {
-    fn put_back(self: &Arc<Self>, conn: Conn) {
-        lock(&self.idle).push(Idle {
-            conn,
-            since: Instant::now(),
-        });
-        self.returned.notify_one();
+    /// To the oldest waiting request, or else to the idle list.
+    fn put_back(self: &Arc<Self>, mut conn: Conn) {
+        {
+            let mut lists = lock(&self.lists);
+            loop {
+                let Some(waiter) = lists.waiting.pop_front() else {
+                    lists.idle.push(Idle {
+                        conn,
+                        since: Instant::now(),
+                    });
+                    break;
+                };
+                // A waiter that gave up (its request timed out) hands it back.
+                match waiter.send(conn) {
+                    Ok(()) => return,
+                    Err(back) => conn = back,
+                }
+            }
+        }
         if !self.reaper_started.swap(true, Ordering::Relaxed) {
             tokio::spawn(close_expired(Arc::downgrade(self), self.idle_timeout));
         }
@@ -212,7 +239,7 @@ async fn close_expired(pool: Weak<Shared>, idle_timeout: Duration) {
         tokio::time::sleep(period).await;
         let Some(pool) = pool.upgrade() else { return };
         let expired: Vec<Idle> = {
-            let mut idle = lock(&pool.idle);
+            let idle = &mut lock(&pool.lists).idle;
             let keep_from = idle
                 .iter()
                 .position(|i| i.since.elapsed() < idle_timeout)
@@ -222,6 +249,15 @@ async fn close_expired(pool: Weak<Shared>, idle_timeout: Duration) {
         // Closed outside the lock.
         drop(expired);
     }
+}
+
+/// A connection that is still open, once its task is ready for a new request: the body has been
+/// read to its end, but the task may not have run since (an error means it closed meanwhile).
+async fn ready_to_reuse(conn: Option<Conn>) -> Option<Conn> {
+    let mut conn = conn.filter(|c| !c.sender.is_closed())?;
+    conn.sender.ready().await.ok()?;
+    conn.reused = true;
+    Some(conn)
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
