@@ -99,11 +99,25 @@ pub fn format_time(time: std::time::SystemTime) -> String {
         .to_owned()
 }
 
-/// [`format_time`], shared by every record of a response; formatted on the stack, so the shared
-/// copy is the only allocation.
+/// [`format_time`], shared by every record of a response. Under load many responses fall in the
+/// same millisecond: each thread keeps the last one formatted and hands it out again.
 pub fn format_shared_time(time: std::time::SystemTime) -> SharedStr {
-    let mut buf = [0; TIME_BUF];
-    SharedStr::from(write_time(time, &mut buf).unwrap_or(UNFORMATTABLE_TIME))
+    thread_local! {
+        static LAST: std::cell::RefCell<Option<(u128, SharedStr)>> =
+            const { std::cell::RefCell::new(None) };
+    }
+    let millis = time
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis());
+    LAST.with_borrow_mut(|last| match last {
+        Some((at, text)) if *at == millis => text.clone(),
+        _ => {
+            let mut buf = [0; TIME_BUF];
+            let text = SharedStr::from(write_time(time, &mut buf).unwrap_or(UNFORMATTABLE_TIME));
+            *last = Some((millis, text.clone()));
+            text
+        }
+    })
 }
 
 /// Room for the 24 bytes of the format (years have four digits), with some to spare.
@@ -130,5 +144,17 @@ mod tests {
         let time = UNIX_EPOCH + Duration::from_millis(1_764_393_123_042);
         assert_eq!(format_time(time), "2025-11-29T05:12:03.042Z");
         assert_eq!(format_shared_time(time), "2025-11-29T05:12:03.042Z");
+    }
+
+    /// The per-thread reuse must never hand out another millisecond's text.
+    #[test]
+    fn shared_time_follows_each_millisecond() {
+        let first = UNIX_EPOCH + Duration::from_millis(1_764_393_123_042);
+        assert_eq!(format_shared_time(first), "2025-11-29T05:12:03.042Z");
+        assert_eq!(format_shared_time(first), "2025-11-29T05:12:03.042Z");
+        let next = first + Duration::from_micros(1_000);
+        assert_eq!(format_shared_time(next), "2025-11-29T05:12:03.043Z");
+        let earlier = first - Duration::from_secs(3_600);
+        assert_eq!(format_shared_time(earlier), "2025-11-29T04:12:03.042Z");
     }
 }

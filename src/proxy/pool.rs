@@ -126,7 +126,7 @@ impl UpstreamPool {
                 return Ok(conn);
             }
             if let Ok(slot) = self.shared.slots.clone().try_acquire_owned() {
-                return self.connect(slot).await;
+                return Box::pin(self.connect(slot)).await;
             }
             let (queued, handed) = oneshot::channel();
             {
@@ -144,7 +144,7 @@ impl UpstreamPool {
                     }
                 }
                 slot = self.shared.slots.clone().acquire_owned() => match slot {
-                    Ok(slot) => return self.connect(slot).await,
+                    Ok(slot) => return Box::pin(self.connect(slot)).await,
                     // The semaphore is never closed; should it be, fail rather than spin.
                     Err(closed) => return Err(UpstreamError::Connect(Box::new(closed))),
                 },
@@ -164,6 +164,8 @@ impl UpstreamPool {
         }
     }
 
+    /// Boxed by its callers: the handshake holds the (TLS) stream by value, and every request's
+    /// future, kept for each connection in flight, would otherwise be as large as that.
     async fn connect(&self, slot: OwnedSemaphorePermit) -> Result<Conn, UpstreamError> {
         let mut connector = self.shared.connector.clone();
         poll_fn(|cx| connector.poll_ready(cx))
