@@ -20,7 +20,14 @@ pub fn needs_rewrite(headers: &HeaderMap) -> bool {
 /// `domain=` anywhere in the line, in any case (a value may contain it too: then the rewrite
 /// looks closer and leaves the line alone).
 fn names_a_domain(line: &[u8]) -> bool {
-    line.windows(7).any(|w| w.eq_ignore_ascii_case(b"domain="))
+    // Every response's lines go through this: look only where an `=` is, not at every offset.
+    line.iter().enumerate().any(|(i, &byte)| {
+        byte == b'='
+            && i >= 6
+            && line
+                .get(i - 6..i)
+                .is_some_and(|name| name.eq_ignore_ascii_case(b"domain"))
+    })
 }
 
 pub fn rewrite_headers(headers: &mut HeaderMap, rewrite: &HostRewrite, public_scheme: &str) {
