@@ -107,7 +107,8 @@ async fn reuses_one_upstream_connection_for_requests_one_after_another() {
 #[tokio::test]
 async fn never_opens_more_upstream_connections_than_the_bound() {
     let (addr, connections) = start_counting_upstream(Duration::from_millis(50), usize::MAX).await;
-    let proxy = start_proxy(&format!("http://{addr}"), "max_upstream_connections = 2").await;
+    let lines = "max_upstream_connections = 2\n[admin]\nlisten = \"127.0.0.1:0\"";
+    let (proxy, _sink) = start_proxy_collecting(&format!("http://{addr}"), lines).await;
     let proxy = Arc::new(proxy);
     let mut visitors = Vec::new();
     for _ in 0..8 {
@@ -122,6 +123,21 @@ async fn never_opens_more_upstream_connections_than_the_bound() {
     }
     assert_eq!(connections.peak(), 2);
     assert_eq!(connections.accepted(), 2);
+    // Operators see the bound being reached: two open, and the others waited (all six when the
+    // eight arrive before the first answer, which a slow machine may not manage).
+    let metrics = format!("http://{}/metrics", proxy.admin_addr().unwrap());
+    let req = http::Request::get(metrics).body(empty()).unwrap();
+    let text = body_text(http1_client().request(req).await.unwrap()).await;
+    assert!(
+        text.contains("consentry_upstream_connections 2\n"),
+        "{text}"
+    );
+    let waits: u64 = text
+        .lines()
+        .find_map(|line| line.strip_prefix("consentry_upstream_waits_total "))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no upstream_waits in {text}"));
+    assert!((1..=6).contains(&waits), "{text}");
 }
 
 /// A request waiting for a free connection is still bounded by `upstream_headers`: 504.

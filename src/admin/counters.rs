@@ -11,6 +11,10 @@ pub struct Counters {
     pub cleanup_deletions: AtomicU64,
     /// Deletions a response could not carry (over `max_per_response`), left for later responses.
     pub cleanup_left_out: AtomicU64,
+    /// Connections open to the upstream now (a gauge: the pool adds and takes away).
+    pub upstream_open: AtomicU64,
+    /// Requests that found every upstream connection busy at the bound and waited for one.
+    pub upstream_waits: AtomicU64,
 }
 
 impl Counters {

@@ -38,6 +38,18 @@ pub fn render(state: &AdminState) -> String {
         "Deletions a response could not carry (policy.cleanup.max_per_response), sent later",
         counter(state.counters.cleanup_left_out.load(Ordering::Relaxed)),
     );
+    registry.register(
+        "upstream_connections",
+        "Connections open to the upstream (at most proxy.max_upstream_connections)",
+        gauge(
+            i64::try_from(state.counters.upstream_open.load(Ordering::Relaxed)).unwrap_or(i64::MAX),
+        ),
+    );
+    registry.register(
+        "upstream_waits",
+        "Requests that waited for an upstream connection (every one busy at the bound)",
+        counter(state.counters.upstream_waits.load(Ordering::Relaxed)),
+    );
     if let Some(audit) = &state.audit {
         registry.register(
             "audit_healthy",

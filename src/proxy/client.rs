@@ -13,11 +13,12 @@ use rustls::pki_types::CertificateDer;
 use rustls::RootCertStore;
 
 use super::pool::UpstreamPool;
+use crate::admin::Counters;
 use crate::config::ProxyConfig;
 
 /// Builds the pool: connect timeout, idle timeout, `TCP_NODELAY`, the connection bound, and TLS
 /// roots from `upstream_ca` or the system and webpki roots.
-pub fn build_client(config: &ProxyConfig) -> Result<UpstreamPool, String> {
+pub fn build_client(config: &ProxyConfig, counters: Arc<Counters>) -> Result<UpstreamPool, String> {
     let mut http = HttpConnector::new();
     // The https connector wraps this one and decides by scheme; plain http must stay allowed.
     http.enforce_http(false);
@@ -50,6 +51,7 @@ pub fn build_client(config: &ProxyConfig) -> Result<UpstreamPool, String> {
         origin,
         config.max_upstream_connections,
         config.timeouts.idle,
+        counters,
     ))
 }
 

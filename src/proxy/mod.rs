@@ -67,7 +67,7 @@ impl Proxy {
         audit: Option<AuditHandle>,
         counters: Arc<Counters>,
     ) -> Result<Self, String> {
-        let client = build_client(&config)?;
+        let client = build_client(&config, counters.clone())?;
         let rewrite = config
             .public_host
             .as_deref()

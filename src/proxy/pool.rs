@@ -27,6 +27,8 @@ use tokio::sync::{oneshot, OwnedSemaphorePermit, Semaphore};
 use tower_service::Service;
 use tracing::debug;
 
+use crate::admin::Counters;
+
 type BoxError = Box<dyn StdError + Send + Sync>;
 
 /// Why a request could not be carried to the upstream.
@@ -54,6 +56,8 @@ struct Shared {
     slots: Arc<Semaphore>,
     idle_timeout: Duration,
     reaper_started: AtomicBool,
+    /// `/metrics`: connections open, and requests that had to wait.
+    counters: Arc<Counters>,
 }
 
 #[derive(Default)]
@@ -75,6 +79,13 @@ struct Conn {
     sender: SendRequest<Incoming>,
     _slot: OwnedSemaphorePermit,
     reused: bool,
+    counters: Arc<Counters>,
+}
+
+impl Drop for Conn {
+    fn drop(&mut self) {
+        self.counters.upstream_open.fetch_sub(1, Ordering::Relaxed);
+    }
 }
 
 impl UpstreamPool {
@@ -83,6 +94,7 @@ impl UpstreamPool {
         origin: Uri,
         max_connections: usize,
         idle_timeout: Duration,
+        counters: Arc<Counters>,
     ) -> Self {
         UpstreamPool {
             shared: Arc::new(Shared {
@@ -92,6 +104,7 @@ impl UpstreamPool {
                 slots: Arc::new(Semaphore::new(max_connections)),
                 idle_timeout,
                 reaper_started: AtomicBool::new(false),
+                counters,
             }),
         }
     }
@@ -137,7 +150,13 @@ impl UpstreamPool {
                 }
                 lists.waiting.push_back(queued);
             }
+            self.shared
+                .counters
+                .upstream_waits
+                .fetch_add(1, Ordering::Relaxed);
             tokio::select! {
+                // A connection handed over is taken before a freed slot: dropping it would close it.
+                biased;
                 conn = handed => {
                     if let Some(conn) = ready_to_reuse(conn.ok()).await {
                         return Ok(conn);
@@ -164,8 +183,8 @@ impl UpstreamPool {
         }
     }
 
-    /// Boxed by its callers: the handshake holds the (TLS) stream by value, and every request's
-    /// future, kept for each connection in flight, would otherwise be as large as that.
+    /// Boxed by its callers: the connector's and the handshake's state belong to the rare
+    /// connect path, not to every request's future.
     async fn connect(&self, slot: OwnedSemaphorePermit) -> Result<Conn, UpstreamError> {
         let mut connector = self.shared.connector.clone();
         poll_fn(|cx| connector.poll_ready(cx))
@@ -184,10 +203,15 @@ impl UpstreamPool {
                 debug!(%error, "upstream connection closed with an error");
             }
         });
+        self.shared
+            .counters
+            .upstream_open
+            .fetch_add(1, Ordering::Relaxed);
         Ok(Conn {
             sender,
             _slot: slot,
             reused: false,
+            counters: self.shared.counters.clone(),
         })
     }
 
