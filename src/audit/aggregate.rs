@@ -163,32 +163,17 @@ impl Aggregator {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::audit::SharedList;
 
     fn record(cookie: &str, path: &str, time: &str) -> ViolationRecord {
         ViolationRecord {
             time: time.into(),
             request_id: format!("req-{path}").into(),
-            method: "GET".into(),
             host: "portal".into(),
             path: path.into(),
-            status: 200,
-            direction: "response",
             cookie: cookie.to_owned(),
-            cookie_domain: None,
             cookie_path: Some("/".to_owned()),
-            kind: "no-consent",
-            declaration: None,
-            category: None,
-            consent_state: "none",
-            consent_source: None,
-            granted: SharedList::default(),
-            gpc: false,
-            action: "drop",
-            mode: "enforce",
-            enforced: true,
-            detail: None,
             client: Some("192.0.2.0/24".into()),
+            ..ViolationRecord::sample()
         }
     }
 

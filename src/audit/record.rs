@@ -134,6 +134,37 @@ fn write_time(time: std::time::SystemTime, buf: &mut [u8; TIME_BUF]) -> Option<&
     std::str::from_utf8(buf.get(..len)?).ok()
 }
 
+/// One record for unit tests to start from: each test sets only the fields it is about.
+#[cfg(test)]
+impl ViolationRecord {
+    pub fn sample() -> ViolationRecord {
+        ViolationRecord {
+            time: "2026-01-01T00:00:00.000Z".into(),
+            request_id: "r1".into(),
+            method: "GET".into(),
+            host: "127.0.0.1".into(),
+            path: "/".into(),
+            status: 200,
+            direction: "response",
+            cookie: "_ga".to_owned(),
+            cookie_domain: None,
+            cookie_path: None,
+            kind: "no-consent",
+            declaration: None,
+            category: None,
+            consent_state: "none",
+            consent_source: None,
+            granted: SharedList::default(),
+            gpc: false,
+            action: "drop",
+            mode: "enforce",
+            enforced: true,
+            detail: None,
+            client: None,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -74,28 +74,15 @@ mod tests {
 
     fn record(kind: &'static str, action: &'static str, enforced: bool) -> ViolationRecord {
         ViolationRecord {
-            time: "2026-01-01T00:00:00.000Z".into(),
-            request_id: "r1".into(),
-            method: "GET".into(),
-            host: "127.0.0.1".into(),
-            path: "/".into(),
-            status: 200,
-            direction: "response",
             cookie: "_pk_id.1.a1b2".to_owned(),
-            cookie_domain: None,
             cookie_path: Some("/".to_owned()),
             kind,
             declaration: Some("glob \"_pk_id.*\"".into()),
             category: Some("statistics".into()),
-            consent_state: "none",
-            consent_source: None,
-            granted: Default::default(),
-            gpc: false,
             action,
-            mode: "enforce",
             enforced,
-            detail: None,
             client: Some("127.0.0.0/24".into()),
+            ..ViolationRecord::sample()
         }
     }
 

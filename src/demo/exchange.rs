@@ -253,28 +253,12 @@ mod tests {
 
     fn record(direction: &'static str, cookie: &str, kind: &'static str) -> ViolationRecord {
         ViolationRecord {
-            time: "2026-01-01T00:00:00.000Z".into(),
-            request_id: "r1".into(),
-            method: "GET".into(),
-            host: "127.0.0.1".into(),
-            path: "/".into(),
-            status: 200,
             direction,
             cookie: cookie.to_owned(),
-            cookie_domain: None,
-            cookie_path: None,
             kind,
-            declaration: None,
             category: Some("statistics".into()),
             consent_state: "refused",
-            consent_source: None,
-            granted: Default::default(),
-            gpc: false,
-            action: "drop",
-            mode: "enforce",
-            enforced: true,
-            detail: None,
-            client: None,
+            ..ViolationRecord::sample()
         }
     }
 
