@@ -1,9 +1,16 @@
-//! One body type for everything the proxy answers: the upstream's body streamed through as it
-//! arrives (no copy, no box), or a small synthetic body (error pages).
+//! The body types of the proxy: what it answers (the upstream's body streamed through as it
+//! arrives, no copy, no box; or a small synthetic body for error pages), and what it forwards
+//! (a visitor's body off its own HTTP/1.1 connection, or hyper's for HTTP/2).
+
+use std::error::Error as StdError;
+use std::pin::Pin;
+use std::task::{Context, Poll};
 
 use bytes::Bytes;
 use http_body_util::{Either, Full};
+use hyper::body::{Body, Frame, Incoming, SizeHint};
 
+use super::h1::WireBody;
 use super::pool::UpstreamBody;
 
 pub type ProxyBody = Either<UpstreamBody, Full<Bytes>>;
@@ -16,4 +23,41 @@ pub fn full(text: impl Into<Bytes>) -> ProxyBody {
 /// The upstream's body, streamed frame by frame.
 pub fn streamed(body: UpstreamBody) -> ProxyBody {
     Either::Left(body)
+}
+
+/// A visitor's request body, whichever connection it came on.
+pub enum RequestBody {
+    /// Off consentry's own HTTP/1.1 connection.
+    Wire(WireBody),
+    /// Off an HTTP/2 connection (hyper's).
+    Http2(Incoming),
+}
+
+impl Body for RequestBody {
+    type Data = Bytes;
+    type Error = Box<dyn StdError + Send + Sync>;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
+        match self.get_mut() {
+            RequestBody::Wire(body) => Pin::new(body).poll_frame(cx).map_err(Into::into),
+            RequestBody::Http2(body) => Pin::new(body).poll_frame(cx).map_err(Into::into),
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        match self {
+            RequestBody::Wire(body) => body.is_end_stream(),
+            RequestBody::Http2(body) => body.is_end_stream(),
+        }
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        match self {
+            RequestBody::Wire(body) => body.size_hint(),
+            RequestBody::Http2(body) => body.size_hint(),
+        }
+    }
 }

@@ -12,6 +12,8 @@ mod client;
 mod ctx;
 mod enforce;
 pub mod error;
+mod h1;
+mod h2;
 pub mod headers;
 mod log;
 mod pool;
@@ -21,7 +23,6 @@ mod set_cookie_lines;
 mod tunnel;
 mod withdrawal;
 
-use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Instant;
@@ -29,12 +30,11 @@ use std::time::Instant;
 use http::header::{HeaderValue, CONNECTION, HOST};
 use http::uri::{PathAndQuery, Uri};
 use http::{Method, Request, Response, StatusCode, Version};
-use hyper::body::Incoming;
 
 use crate::admin::Counters;
 use crate::audit::{AuditHandle, ViolationSink};
 use crate::config::{Enforcement, ProxyConfig};
-use body::{streamed, ProxyBody};
+use body::{streamed, ProxyBody, RequestBody};
 use client::build_client;
 use ctx::Ctx;
 use enforce::Enforcer;
@@ -83,12 +83,8 @@ impl Proxy {
         })
     }
 
-    /// The hyper service: never fails; every error becomes a synthetic response here.
-    pub async fn handle(
-        self: Arc<Self>,
-        peer: SocketAddr,
-        req: Request<Incoming>,
-    ) -> Result<Response<ProxyBody>, Infallible> {
+    /// Answers one request; never fails: every error becomes a synthetic response here.
+    pub async fn handle(&self, peer: SocketAddr, req: Request<RequestBody>) -> Response<ProxyBody> {
         let mut ctx = Ctx::new(peer, &req);
         let response = match self.proxy_request(&mut ctx, req).await {
             Ok(response) => response,
@@ -107,16 +103,19 @@ impl Proxy {
             }
         };
         log::log_request(&ctx, response.status());
-        Ok(response)
+        response
     }
 
     async fn proxy_request(
         &self,
         ctx: &mut Ctx,
-        mut req: Request<Incoming>,
+        mut req: Request<RequestBody>,
     ) -> Result<Response<ProxyBody>, ProxyError> {
         self.request_filter(ctx, &mut req)?;
-        let client_upgrade = ctx.upgrade.is_some().then(|| hyper::upgrade::on(&mut req));
+        let client_upgrade = ctx
+            .upgrade
+            .is_some()
+            .then(|| tunnel::ClientUpgrade::claim(&mut req));
         self.upstream_request_filter(ctx, &mut req)?;
         let mut res = self.forward(ctx, req).await?;
         let mut violations = self.response_filter(ctx, &mut res);
@@ -136,7 +135,11 @@ impl Proxy {
 
     /// Reads what the rest of the pipeline needs from the visitor's request. The request id is
     /// settled first so that every later error can quote it.
-    fn request_filter(&self, ctx: &mut Ctx, req: &mut Request<Incoming>) -> Result<(), ProxyError> {
+    fn request_filter(
+        &self,
+        ctx: &mut Ctx,
+        req: &mut Request<RequestBody>,
+    ) -> Result<(), ProxyError> {
         ctx.request_id = forwarded::ensure_request_id(req.headers_mut());
         if req.method() == Method::CONNECT {
             return Err(ProxyError::BadRequest(
@@ -155,7 +158,7 @@ impl Proxy {
     fn upstream_request_filter(
         &self,
         ctx: &mut Ctx,
-        req: &mut Request<Incoming>,
+        req: &mut Request<RequestBody>,
     ) -> Result<(), ProxyError> {
         let keep_trailers = hop::accepts_trailers(req.headers());
         let version = req.version();
@@ -212,7 +215,7 @@ impl Proxy {
     async fn forward(
         &self,
         ctx: &mut Ctx,
-        req: Request<Incoming>,
+        req: Request<RequestBody>,
     ) -> Result<Response<UpstreamBody>, ProxyError> {
         let started = Instant::now();
         let sent =

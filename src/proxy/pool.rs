@@ -27,6 +27,7 @@ use tokio::sync::{oneshot, OwnedSemaphorePermit, Semaphore};
 use tower_service::Service;
 use tracing::debug;
 
+use super::body::RequestBody;
 use crate::admin::Counters;
 
 type BoxError = Box<dyn StdError + Send + Sync>;
@@ -76,7 +77,7 @@ struct Idle {
 
 /// A connection checked out for one request; its slot is freed when it is dropped.
 struct Conn {
-    sender: SendRequest<Incoming>,
+    sender: SendRequest<RequestBody>,
     _slot: OwnedSemaphorePermit,
     reused: bool,
     counters: Arc<Counters>,
@@ -114,7 +115,7 @@ impl UpstreamPool {
     /// another one, as nothing of it reached the upstream.
     pub async fn send(
         &self,
-        mut req: Request<Incoming>,
+        mut req: Request<RequestBody>,
     ) -> Result<Response<UpstreamBody>, UpstreamError> {
         loop {
             let mut conn = self.checkout().await?;

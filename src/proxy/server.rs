@@ -1,6 +1,6 @@
-//! The listener: accepts connections, serves HTTP/1.1 and HTTP/2 (prior knowledge, h2c) on the
-//! same port, and shuts down gracefully: on the stop signal it stops accepting, lets in-flight
-//! requests finish, and closes what is left when the grace period runs out.
+//! The listener: accepts connections, serves HTTP/1.1 (`h1`) and HTTP/2 (prior knowledge, h2c:
+//! `h2`) on the same port, and shuts down gracefully: on the stop signal it stops accepting, lets
+//! in-flight requests finish, and closes what is left when the grace period runs out.
 
 use std::future::Future;
 use std::io;
@@ -8,20 +8,16 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use hyper::service::service_fn;
-use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
-use hyper_util::server::conn::auto;
-use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
-use tokio::sync::watch;
+use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 use tracing::{debug, info, warn};
 
-use super::Proxy;
+use super::h1::{self, Ended};
+use super::{h2, Proxy};
 use crate::admin::{bind_admin, serve_admin, AdminState, Counters};
 use crate::audit::{AuditLog, AuditState, AuditedTracingSink, TracingSink, ViolationSink};
 use crate::config::Config;
-use crate::privacy::truncate_ip;
 
 /// Why the server could not start.
 #[derive(Debug, thiserror::Error)]
@@ -111,7 +107,7 @@ pub async fn start_with_sink(
         None => None,
     };
     let grace = config.proxy.grace_period;
-    let builder = build_connection_builder(&config);
+    let header_timeout = config.proxy.timeouts.client_headers;
     if config.enforcement.is_none() {
         warn!("no [[cookie]] declared: every cookie is forwarded unchecked");
     }
@@ -145,7 +141,7 @@ pub async fn start_with_sink(
         }
         None => None,
     };
-    let task = tokio::spawn(accept_loop(listener, proxy, builder, stopped, grace));
+    let task = tokio::spawn(accept_loop(listener, proxy, header_timeout, stopped, grace));
     Ok(RunningServer {
         local_addr,
         stop,
@@ -169,24 +165,15 @@ pub async fn serve(config: Config, signal: impl Future<Output = ()>) -> Result<(
     Ok(())
 }
 
-fn build_connection_builder(config: &Config) -> auto::Builder<TokioExecutor> {
-    let mut builder = auto::Builder::new(TokioExecutor::new());
-    builder
-        .http1()
-        .timer(TokioTimer::new())
-        .header_read_timeout(config.proxy.timeouts.client_headers);
-    builder.http2().timer(TokioTimer::new());
-    builder
-}
-
 async fn accept_loop(
     listener: TcpListener,
     proxy: Arc<Proxy>,
-    builder: auto::Builder<TokioExecutor>,
+    header_timeout: Duration,
     mut stopped: watch::Receiver<bool>,
     grace: Duration,
 ) {
-    let graceful = GracefulShutdown::new();
+    // Every connection task holds a sender: when the last is gone, `recv` ends.
+    let (alive, mut all_closed) = mpsc::channel::<()>(1);
     loop {
         tokio::select! {
             accepted = listener.accept() => match accepted {
@@ -195,16 +182,15 @@ async fn accept_loop(
                         debug!(%error, "cannot set TCP_NODELAY");
                     }
                     let proxy = proxy.clone();
-                    let service = service_fn(move |req| proxy.clone().handle(peer, req));
-                    let conn = builder
-                        .serve_connection_with_upgrades(TokioIo::new(tcp), service)
-                        .into_owned();
-                    let conn = graceful.watch(conn);
+                    let mut stop = stopped.clone();
+                    let alive = alive.clone();
                     // No span per connection: entering one on every poll cost ~2% of the CPU
-                    // under load; the one event that needs the client names it itself.
+                    // under load; the events that need the client name it themselves.
                     tokio::spawn(async move {
-                        if let Err(error) = conn.await {
-                            debug!(client = %truncate_ip(peer.ip()), %error, "connection closed with an error");
+                        let _alive = alive;
+                        let ended = h1::serve(tcp, peer, &proxy, header_timeout, &mut stop).await;
+                        if let Ended::Http2 { stream, received } = ended {
+                            h2::serve(stream, received, peer, proxy, stop).await;
                         }
                     });
                 }
@@ -218,8 +204,9 @@ async fn accept_loop(
         }
     }
     drop(listener);
+    drop(alive);
     tokio::select! {
-        _ = graceful.shutdown() => debug!("all connections closed"),
+        _ = all_closed.recv() => debug!("all connections closed"),
         _ = tokio::time::sleep(grace) => warn!(grace_secs = grace.as_secs(), "grace period elapsed: closing the remaining connections"),
     }
 }

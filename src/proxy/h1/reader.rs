@@ -1,0 +1,56 @@
+//! The read side of a visitor's connection and the bytes received but not yet used.
+//!
+//! The buffer is sized by what arrives: it is empty between requests (an idle keep-alive
+//! connection holds no buffer at all), and a request head keeps only its own bytes alive.
+
+use std::io;
+use std::task::{ready, Context, Poll};
+
+use bytes::BytesMut;
+use tokio::net::tcp::OwnedReadHalf;
+
+/// How much is read at once when a request head starts (most heads fit).
+pub const HEAD_READ: usize = 4 * 1024;
+/// How much is read at once of a request body.
+pub const BODY_READ: usize = 16 * 1024;
+
+pub struct Reader {
+    pub io: OwnedReadHalf,
+    pub buf: BytesMut,
+}
+
+impl Reader {
+    pub fn new(io: OwnedReadHalf) -> Self {
+        Reader {
+            io,
+            buf: BytesMut::new(),
+        }
+    }
+
+    /// Reads what the socket has into the buffer (up to `chunk` bytes more): `Ok(0)` at the end
+    /// of the stream.
+    pub fn poll_fill(&mut self, cx: &mut Context<'_>, chunk: usize) -> Poll<io::Result<usize>> {
+        loop {
+            ready!(self.io.as_ref().poll_read_ready(cx))?;
+            // Reserved only once there is something to read: a connection waiting for its next
+            // request holds no memory for it.
+            self.buf.reserve(chunk);
+            match self.io.try_read_buf(&mut self.buf) {
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
+                read => return Poll::Ready(read),
+            }
+        }
+    }
+
+    /// Same, as a future.
+    pub async fn fill(&mut self, chunk: usize) -> io::Result<usize> {
+        std::future::poll_fn(|cx| self.poll_fill(cx, chunk)).await
+    }
+
+    /// Lets go of a drained buffer's memory before waiting for the next request.
+    pub fn release_buffer(&mut self) {
+        if self.buf.is_empty() {
+            self.buf = BytesMut::new();
+        }
+    }
+}

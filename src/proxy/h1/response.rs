@@ -1,0 +1,267 @@
+//! A response onto the wire (RFC 9112 §4, §6): the head, then the body framed by its
+//! `Content-Length`, chunked, or (for an HTTP/1.0 visitor) by closing the connection.
+//!
+//! Small pieces are gathered and written together (a page of a few kilobytes goes out in one
+//! write with its head); whatever is gathered is written before waiting on a slow body.
+
+use std::cell::RefCell;
+use std::error::Error as StdError;
+use std::io::{self, Write as _};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use bytes::Bytes;
+use futures_util::FutureExt;
+use http::header::{CONNECTION, CONTENT_LENGTH, DATE, TRANSFER_ENCODING};
+use http::{HeaderMap, HeaderValue, Response, StatusCode, Version};
+use http_body_util::BodyExt;
+use hyper::body::Body;
+use tokio::io::AsyncWriteExt;
+use tokio::net::tcp::OwnedWriteHalf;
+
+/// Data pieces smaller than this are copied beside the head or the pieces before them.
+const GATHER_BELOW: usize = 16 * 1024;
+
+/// What the response depends on from its request.
+#[derive(Debug, Clone, Copy)]
+pub struct Exchange {
+    pub head_request: bool,
+    pub version: Version,
+    pub keep_alive: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Framing {
+    None,
+    Length(u64),
+    Chunked,
+    UntilClose,
+}
+
+/// Writes `res`; `Ok(true)` when the connection can carry another request.
+pub async fn write_response<B>(
+    io: &mut OwnedWriteHalf,
+    res: Response<B>,
+    exchange: Exchange,
+) -> io::Result<bool>
+where
+    B: Body<Data = Bytes> + Unpin,
+    B::Error: Into<Box<dyn StdError + Send + Sync>>,
+{
+    let (mut parts, mut body) = res.into_parts();
+    let mut keep_alive = exchange.keep_alive;
+    let framing = choose_framing(&mut parts.headers, parts.status, &body, exchange);
+    if framing == Framing::UntilClose {
+        keep_alive = false;
+    }
+    set_connection(&mut parts.headers, keep_alive, exchange.version);
+    if !parts.headers.contains_key(DATE) {
+        parts.headers.insert(DATE, current_date());
+    }
+    let mut out = encode_head(parts.status, &parts.headers);
+    if framing == Framing::None {
+        io.write_all(&out).await?;
+        return Ok(keep_alive);
+    }
+    let mut sent: u64 = 0;
+    let mut trailers = None;
+    loop {
+        // A frame that is not there yet must not hold back what is gathered.
+        let frame = match body.frame().now_or_never() {
+            Some(frame) => frame,
+            None => {
+                flush(io, &mut out).await?;
+                body.frame().await
+            }
+        };
+        let frame = match frame {
+            None => break,
+            Some(Ok(frame)) => frame,
+            Some(Err(error)) => return Err(io::Error::other(error)),
+        };
+        let data = match frame.into_data() {
+            Ok(data) => data,
+            Err(frame) => {
+                trailers = frame.into_trailers().ok();
+                continue;
+            }
+        };
+        if data.is_empty() {
+            continue;
+        }
+        sent += data.len() as u64;
+        if let Framing::Length(length) = framing {
+            if sent > length {
+                return Err(io::Error::other("body longer than its Content-Length"));
+            }
+        }
+        if framing == Framing::Chunked {
+            // Writing to a Vec cannot fail.
+            let _ = write!(out, "{:x}\r\n", data.len());
+        }
+        if data.len() < GATHER_BELOW {
+            out.extend_from_slice(&data);
+        } else {
+            flush(io, &mut out).await?;
+            io.write_all(&data).await?;
+        }
+        if framing == Framing::Chunked {
+            out.extend_from_slice(b"\r\n");
+        }
+        if out.len() >= GATHER_BELOW {
+            flush(io, &mut out).await?;
+        }
+    }
+    match framing {
+        Framing::Chunked => {
+            out.extend_from_slice(b"0\r\n");
+            if let Some(trailers) = &trailers {
+                encode_fields(&mut out, trailers);
+            }
+            out.extend_from_slice(b"\r\n");
+        }
+        Framing::Length(length) if sent < length => {
+            flush(io, &mut out).await?;
+            return Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                "body shorter than its Content-Length",
+            ));
+        }
+        _ => {}
+    }
+    flush(io, &mut out).await?;
+    Ok(keep_alive)
+}
+
+/// The head of an informational or switching response, alone (`100 Continue`, `101`).
+pub async fn write_head_only(
+    io: &mut OwnedWriteHalf,
+    status: StatusCode,
+    headers: &HeaderMap,
+) -> io::Result<()> {
+    io.write_all(&encode_head(status, headers)).await
+}
+
+/// A refusal before any request could be read (a malformed head): a short text, then close.
+pub async fn write_refusal(io: &mut OwnedWriteHalf, status: StatusCode) -> io::Result<()> {
+    let reason = status.canonical_reason().unwrap_or("Error");
+    let text = format!("{} {reason}\n", status.as_u16());
+    let mut headers = HeaderMap::with_capacity(5);
+    headers.insert(
+        http::header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    headers.insert(CONTENT_LENGTH, HeaderValue::from(text.len()));
+    headers.insert(CONNECTION, HeaderValue::from_static("close"));
+    headers.insert(DATE, current_date());
+    let mut out = encode_head(status, &headers);
+    out.extend_from_slice(text.as_bytes());
+    io.write_all(&out).await?;
+    io.shutdown().await
+}
+
+/// RFC 9112 §6.3: no body for HEAD, 1xx, 204 and 304; else the given length, the body's own
+/// exact size, chunked for HTTP/1.1, or the connection's end for HTTP/1.0.
+fn choose_framing<B: Body>(
+    headers: &mut HeaderMap,
+    status: StatusCode,
+    body: &B,
+    exchange: Exchange,
+) -> Framing {
+    if exchange.head_request
+        || status.is_informational()
+        || status == StatusCode::NO_CONTENT
+        || status == StatusCode::NOT_MODIFIED
+    {
+        return Framing::None;
+    }
+    // The upstream's framing is its own hop's: `Transfer-Encoding` is re-decided here.
+    headers.remove(TRANSFER_ENCODING);
+    if let Some(length) = declared_length(headers) {
+        return Framing::Length(length);
+    }
+    headers.remove(CONTENT_LENGTH);
+    if let Some(length) = body.size_hint().exact() {
+        headers.insert(CONTENT_LENGTH, HeaderValue::from(length));
+        return Framing::Length(length);
+    }
+    if exchange.version == Version::HTTP_11 {
+        headers.insert(TRANSFER_ENCODING, HeaderValue::from_static("chunked"));
+        Framing::Chunked
+    } else {
+        Framing::UntilClose
+    }
+}
+
+/// One `Content-Length` that is a plain number (hyper has checked the upstream's already).
+fn declared_length(headers: &HeaderMap) -> Option<u64> {
+    let mut values = headers.get_all(CONTENT_LENGTH).iter();
+    let (Some(value), None) = (values.next(), values.next()) else {
+        return None;
+    };
+    value.to_str().ok()?.parse().ok()
+}
+
+fn set_connection(headers: &mut HeaderMap, keep_alive: bool, version: Version) {
+    if !keep_alive {
+        headers.insert(CONNECTION, HeaderValue::from_static("close"));
+    } else if version == Version::HTTP_10 {
+        headers.insert(CONNECTION, HeaderValue::from_static("keep-alive"));
+    }
+}
+
+/// `HTTP/1.1 <status> <reason>`, the fields, the empty line; sized once.
+fn encode_head(status: StatusCode, headers: &HeaderMap) -> Vec<u8> {
+    let fields: usize = headers
+        .iter()
+        .map(|(name, value)| name.as_str().len() + value.len() + 4)
+        .sum();
+    let reason = status.canonical_reason().unwrap_or("");
+    let mut out = Vec::with_capacity(fields + reason.len() + 16 + GATHER_BELOW.min(4096));
+    out.extend_from_slice(b"HTTP/1.1 ");
+    out.extend_from_slice(status.as_str().as_bytes());
+    out.push(b' ');
+    out.extend_from_slice(reason.as_bytes());
+    out.extend_from_slice(b"\r\n");
+    encode_fields(&mut out, headers);
+    out.extend_from_slice(b"\r\n");
+    out
+}
+
+fn encode_fields(out: &mut Vec<u8>, headers: &HeaderMap) {
+    for (name, value) in headers {
+        out.extend_from_slice(name.as_str().as_bytes());
+        out.extend_from_slice(b": ");
+        out.extend_from_slice(value.as_bytes());
+        out.extend_from_slice(b"\r\n");
+    }
+}
+
+async fn flush(io: &mut OwnedWriteHalf, out: &mut Vec<u8>) -> io::Result<()> {
+    if !out.is_empty() {
+        io.write_all(out).await?;
+        out.clear();
+    }
+    Ok(())
+}
+
+/// The `Date` an origin would send (RFC 9110 §6.6.1), for the responses the proxy makes itself;
+/// formatted once a second per thread.
+fn current_date() -> HeaderValue {
+    thread_local! {
+        static CACHED: RefCell<(u64, Option<HeaderValue>)> = const { RefCell::new((0, None)) };
+    }
+    let now = SystemTime::now();
+    let second = now.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    CACHED.with(|cached| {
+        let mut cached = cached.borrow_mut();
+        match &cached.1 {
+            Some(value) if cached.0 == second => value.clone(),
+            _ => {
+                let value = HeaderValue::from_str(&httpdate::fmt_http_date(now))
+                    .unwrap_or_else(|_| HeaderValue::from_static("Thu, 01 Jan 1970 00:00:00 GMT"));
+                *cached = (second, Some(value.clone()));
+                value
+            }
+        }
+    })
+}
