@@ -52,6 +52,10 @@ impl ProxyError {
                 ProxyError::UpstreamConnectTimeout
             }
             UpstreamError::Connect(_) => ProxyError::UpstreamUnreachable(error),
+            // The visitor's own body broke its framing while it was being forwarded.
+            UpstreamError::Failed(ref cause) if cause.is_user() && is_malformed_body(cause) => {
+                ProxyError::BadRequest("malformed request body")
+            }
             UpstreamError::Failed(_) => ProxyError::UpstreamFailed(error),
         }
     }
@@ -97,6 +101,20 @@ impl ProxyError {
         headers.insert(X_REQUEST_ID.clone(), request_id.clone());
         response
     }
+}
+
+/// The request body decoder reports broken chunking as `InvalidData`.
+fn is_malformed_body(error: &(dyn StdError + 'static)) -> bool {
+    let mut cause = error.source();
+    while let Some(e) = cause {
+        if e.downcast_ref::<io::Error>()
+            .is_some_and(|io| io.kind() == io::ErrorKind::InvalidData)
+        {
+            return true;
+        }
+        cause = e.source();
+    }
+    false
 }
 
 fn is_caused_by_timeout(error: &(dyn StdError + 'static)) -> bool {

@@ -6,6 +6,7 @@
 use bytes::{Bytes, BytesMut};
 use http::header::{HeaderMap, TRANSFER_ENCODING};
 use http::header::{HeaderName, HeaderValue, CONNECTION, CONTENT_LENGTH, EXPECT, HOST};
+use http::uri::Authority;
 use http::{Method, Request, StatusCode, Uri, Version};
 
 /// The largest request head accepted (request line and fields); larger gets 431.
@@ -140,6 +141,12 @@ fn check_host(headers: &HeaderMap, version: Version) -> Result<(), Rejection> {
     match (hosts.next(), hosts.next()) {
         (None, _) if version == Version::HTTP_11 => Err(Rejection::bad("missing Host")),
         (Some(_), Some(_)) => Err(Rejection::bad("more than one Host")),
+        // `uri-host [":" port]` (RFC 9110 §7.2): no userinfo, nothing an authority cannot hold.
+        (Some(host), None)
+            if host.as_bytes().contains(&b'@') || Authority::try_from(host.as_bytes()).is_err() =>
+        {
+            Err(Rejection::bad("malformed Host"))
+        }
         _ => Ok(()),
     }
 }
@@ -291,11 +298,16 @@ mod tests {
     }
 
     #[test]
-    fn requires_exactly_one_host_in_http_1_1() {
+    fn requires_exactly_one_well_formed_host_in_http_1_1() {
         assert_eq!(rejected("GET / HTTP/1.1\r\n\r\n"), StatusCode::BAD_REQUEST);
         let two = "GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n";
         assert_eq!(rejected(two), StatusCode::BAD_REQUEST);
+        let bad = "GET / HTTP/1.1\r\nHost: a b\r\n\r\n";
+        assert_eq!(rejected(bad), StatusCode::BAD_REQUEST);
         assert!(parse("GET / HTTP/1.0\r\n\r\n").unwrap().is_some());
+        assert!(parse("GET / HTTP/1.1\r\nHost: [::1]:8080\r\n\r\n")
+            .unwrap()
+            .is_some());
     }
 
     #[test]
