@@ -57,6 +57,17 @@ impl AuditHandle {
             error!(target: "consentry::audit", "audit writer stopped: a violation record could not be written");
         }
     }
+
+    /// Queues a record if there is room now; gives it back otherwise (queue full, or the
+    /// writer stopped), for [`AuditHandle::append`] to wait with.
+    pub fn try_append(&self, record: ViolationRecord) -> Option<ViolationRecord> {
+        match self.tx.try_send(record) {
+            Ok(()) => None,
+            Err(
+                mpsc::error::TrySendError::Full(record) | mpsc::error::TrySendError::Closed(record),
+            ) => Some(record),
+        }
+    }
 }
 
 /// The writer thread, owned by the server.

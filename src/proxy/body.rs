@@ -26,9 +26,14 @@ pub fn streamed(body: UpstreamBody) -> ProxyBody {
 }
 
 /// A visitor's request body, whichever connection it came on.
+///
+/// Kept small: every request's future holds one, and hyper's upstream connection keeps a queue
+/// of 32 request slots (two blocks of them, per connection) sized by it.
 pub enum RequestBody {
-    /// Off consentry's own HTTP/1.1 connection.
-    Wire(WireBody),
+    /// No body (most requests): nothing to read, nothing allocated.
+    Empty,
+    /// Off consentry's own HTTP/1.1 connection (boxed: the decoder and the connection's reader).
+    Wire(Box<WireBody>),
     /// Off an HTTP/2 connection (hyper's).
     Http2(Incoming),
 }
@@ -42,13 +47,15 @@ impl Body for RequestBody {
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
         match self.get_mut() {
-            RequestBody::Wire(body) => Pin::new(body).poll_frame(cx).map_err(Into::into),
+            RequestBody::Empty => Poll::Ready(None),
+            RequestBody::Wire(body) => Pin::new(&mut **body).poll_frame(cx).map_err(Into::into),
             RequestBody::Http2(body) => Pin::new(body).poll_frame(cx).map_err(Into::into),
         }
     }
 
     fn is_end_stream(&self) -> bool {
         match self {
+            RequestBody::Empty => true,
             RequestBody::Wire(body) => body.is_end_stream(),
             RequestBody::Http2(body) => body.is_end_stream(),
         }
@@ -56,6 +63,7 @@ impl Body for RequestBody {
 
     fn size_hint(&self) -> SizeHint {
         match self {
+            RequestBody::Empty => SizeHint::with_exact(0),
             RequestBody::Wire(body) => body.size_hint(),
             RequestBody::Http2(body) => body.size_hint(),
         }

@@ -193,11 +193,44 @@ impl Enforcer {
     /// Hands each record to the sink and, when configured, to the audit log, whose bounded
     /// queue makes this wait rather than lose a record.
     pub async fn record_violations(&self, records: Vec<ViolationRecord>) {
+        let mut records = records.into_iter();
+        // Only a full queue waits. The wait is boxed and built inside the closure, so that its
+        // state (whole records among it) is no part of every request's future, and so of every
+        // connection's memory.
+        let wait = self
+            .queue_until_full(&mut records)
+            .map(|blocked| Box::pin(self.queue_waiting(blocked, records)));
+        if let Some(wait) = wait {
+            wait.await;
+        }
+    }
+
+    /// Logs and queues records while the audit queue has room; the first that found it full.
+    fn queue_until_full(
+        &self,
+        records: &mut std::vec::IntoIter<ViolationRecord>,
+    ) -> Option<ViolationRecord> {
         for record in records {
             self.sink.record(&record);
-            if let Some(audit) = &self.audit {
-                audit.append(record).await;
+            let Some(audit) = &self.audit else { continue };
+            if let Some(record) = audit.try_append(record) {
+                return Some(record);
             }
+        }
+        None
+    }
+
+    /// Queues `blocked` (logged already) and the rest, waiting for room each time.
+    async fn queue_waiting(
+        &self,
+        blocked: ViolationRecord,
+        rest: std::vec::IntoIter<ViolationRecord>,
+    ) {
+        let Some(audit) = &self.audit else { return };
+        audit.append(blocked).await;
+        for record in rest {
+            self.sink.record(&record);
+            audit.append(record).await;
         }
     }
 

@@ -55,16 +55,6 @@ enum Step {
 }
 
 impl WireBody {
-    /// A request without a body.
-    pub fn empty() -> Self {
-        WireBody {
-            reader: None,
-            decoder: Decoder::Done,
-            hand_back: None,
-            go_ahead: None,
-        }
-    }
-
     /// A body read from `reader`, which goes back through `hand_back`.
     pub fn new(
         reader: Reader,

@@ -101,11 +101,21 @@ pub fn parse_head(buf: &mut BytesMut) -> Result<Option<Head>, Rejection> {
         range.value = offset(field.value);
     }
 
-    let head = buf.split_to(len).freeze();
+    // The header values point into `head` for as long as the request lives (waiting for an
+    // upstream connection, say). A head alone in a larger read buffer is copied out, so that it
+    // keeps its own few hundred bytes alive rather than the whole buffer.
+    let head = if buf.len() == len && buf.capacity() >= 2 * len {
+        let head = Bytes::copy_from_slice(buf);
+        buf.clear();
+        head
+    } else {
+        buf.split_to(len).freeze()
+    };
     let slice = |(at, len): (usize, usize)| head.slice(at..at + len);
     let uri = Uri::from_maybe_shared(slice(target))
         .map_err(|_| Rejection::bad("malformed request target"))?;
-    let mut headers = HeaderMap::with_capacity(count);
+    // Room for the forwarding fields the proxy adds, so the map is not rehashed to grow.
+    let mut headers = HeaderMap::with_capacity(count + 8);
     for range in &ranges[..count] {
         let (at, len) = range.name;
         let name = HeaderName::from_bytes(&head[at..at + len])

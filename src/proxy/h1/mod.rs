@@ -143,7 +143,11 @@ async fn read_head(reader: &mut Reader, first: bool) -> Next {
                 }
             } else {
                 match parse_head(&mut reader.buf) {
-                    Ok(Some(head)) => return Next::Request(head),
+                    Ok(Some(head)) => {
+                        // Nothing pipelined behind it: the buffer is not kept through the request.
+                        reader.release_buffer();
+                        return Next::Request(head);
+                    }
                     Ok(None) => {}
                     Err(rejection) => return Next::Refused(rejection),
                 }
@@ -188,14 +192,14 @@ async fn serve_request(
                 false => (None, None),
             };
             let body = WireBody::new(reader, framing, hand_back, go);
-            (body, Some(returned), go_ahead)
+            (RequestBody::Wire(Box::new(body)), Some(returned), go_ahead)
         }
         (_, reader) => {
             kept = reader;
-            (WireBody::empty(), None, None)
+            (RequestBody::Empty, None, None)
         }
     };
-    let mut request = request.map(|()| RequestBody::Wire(body));
+    let mut request = request.map(|()| body);
     let upgrade = request.headers().contains_key(UPGRADE).then(|| {
         let (upgraded, pending) = oneshot::channel();
         let slot = PendingUpgrade(Arc::new(Mutex::new(Some(pending))));
