@@ -11,7 +11,7 @@ use http_body_util::{Either, Full};
 use hyper::body::{Body, Frame, Incoming, SizeHint};
 
 use super::h1::WireBody;
-use super::pool::UpstreamBody;
+use super::upstream_body::UpstreamBody;
 
 pub type ProxyBody = Either<UpstreamBody, Full<Bytes>>;
 

@@ -10,6 +10,7 @@ use http::header::{HeaderValue, CACHE_CONTROL, CONTENT_TYPE};
 use http::{Response, StatusCode};
 
 use super::body::{full, ProxyBody};
+use super::exchange::ExchangeError;
 use super::headers::forwarded::X_REQUEST_ID;
 use super::pool::UpstreamError;
 
@@ -53,7 +54,9 @@ impl ProxyError {
             }
             UpstreamError::Connect(_) => ProxyError::UpstreamUnreachable(error),
             // The visitor's own body broke its framing while it was being forwarded.
-            UpstreamError::Failed(ref cause) if cause.is_user() && is_malformed_body(cause) => {
+            UpstreamError::Failed(ExchangeError::RequestBody(ref cause))
+                if is_malformed_body(cause.as_ref()) =>
+            {
                 ProxyError::BadRequest("malformed request body")
             }
             UpstreamError::Failed(_) => ProxyError::UpstreamFailed(error),
@@ -105,7 +108,7 @@ impl ProxyError {
 
 /// The request body decoder reports broken chunking as `InvalidData`.
 fn is_malformed_body(error: &(dyn StdError + 'static)) -> bool {
-    let mut cause = error.source();
+    let mut cause = Some(error);
     while let Some(e) = cause {
         if e.downcast_ref::<io::Error>()
             .is_some_and(|io| io.kind() == io::ErrorKind::InvalidData)

@@ -12,6 +12,7 @@ mod client;
 mod ctx;
 mod enforce;
 pub mod error;
+mod exchange;
 mod h1;
 mod h2;
 pub mod headers;
@@ -21,6 +22,7 @@ mod rewrite;
 pub mod server;
 mod set_cookie_lines;
 mod tunnel;
+mod upstream_body;
 mod withdrawal;
 
 use std::net::SocketAddr;
@@ -42,7 +44,8 @@ use error::ProxyError;
 use headers::forwarded::{self, Hop, X_REQUEST_ID};
 use headers::hop;
 use headers::rewrite::HostRewrite;
-use pool::{UpstreamBody, UpstreamPool};
+use pool::UpstreamPool;
+use upstream_body::{UpstreamBody, UpstreamUpgrade};
 
 /// The pseudonym this proxy writes in `Via` (RFC 9110 §7.6.3).
 const VIA_PSEUDONYM: &str = "consentry";
@@ -125,7 +128,10 @@ impl Proxy {
         }
         if res.status() == StatusCode::SWITCHING_PROTOCOLS {
             match client_upgrade {
-                Some(client_upgrade) => tunnel::spawn(client_upgrade, hyper::upgrade::on(&mut res)),
+                Some(client_upgrade) => {
+                    let upstream = res.extensions_mut().remove::<UpstreamUpgrade>();
+                    tunnel::spawn(client_upgrade, upstream.and_then(|u| u.take()));
+                }
                 // An upgrade nobody asked for cannot be honoured (RFC 9110 §15.2.2).
                 None => return Err(ProxyError::BadUpgrade),
             }

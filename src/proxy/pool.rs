@@ -11,23 +11,21 @@
 use std::collections::VecDeque;
 use std::error::Error as StdError;
 use std::future::poll_fn;
-use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, Weak};
-use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
-use bytes::Bytes;
 use http::{Request, Response, StatusCode, Uri};
-use hyper::body::{Body, Frame, Incoming, SizeHint};
-use hyper::client::conn::http1::{self, SendRequest};
 use hyper_rustls::HttpsConnector;
 use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::TokioIo;
 use tokio::sync::{oneshot, OwnedSemaphorePermit, Semaphore};
 use tower_service::Service;
 use tracing::debug;
 
 use super::body::RequestBody;
+use super::exchange::{exchange, ExchangeError, ResponseHead, Wire};
+use super::upstream_body::{UpstreamBody, UpstreamUpgrade};
 use crate::admin::Counters;
 
 type BoxError = Box<dyn StdError + Send + Sync>;
@@ -40,7 +38,7 @@ pub enum UpstreamError {
     Connect(BoxError),
     /// The connection failed while the request or the response head was on it.
     #[error(transparent)]
-    Failed(hyper::Error),
+    Failed(ExchangeError),
 }
 
 /// The pool; cheap to share (`Arc` inside).
@@ -48,7 +46,7 @@ pub struct UpstreamPool {
     shared: Arc<Shared>,
 }
 
-struct Shared {
+pub struct Shared {
     connector: HttpsConnector<HttpConnector>,
     /// `scheme://authority`: what the connector dials.
     origin: Uri,
@@ -76,16 +74,26 @@ struct Idle {
 }
 
 /// A connection checked out for one request; its slot is freed when it is dropped.
-struct Conn {
-    sender: SendRequest<RequestBody>,
+pub struct Conn {
+    pub wire: Wire,
     _slot: OwnedSemaphorePermit,
+    _open: Counted,
     reused: bool,
-    counters: Arc<Counters>,
 }
 
-impl Drop for Conn {
+/// Counts the connection in `/metrics` while it is open.
+struct Counted(Arc<Counters>);
+
+impl Counted {
+    fn new(counters: &Arc<Counters>) -> Self {
+        counters.upstream_open.fetch_add(1, Ordering::Relaxed);
+        Counted(counters.clone())
+    }
+}
+
+impl Drop for Counted {
     fn drop(&mut self) {
-        self.counters.upstream_open.fetch_sub(1, Ordering::Relaxed);
+        self.0.upstream_open.fetch_sub(1, Ordering::Relaxed);
     }
 }
 
@@ -110,24 +118,25 @@ impl UpstreamPool {
         }
     }
 
-    /// Sends `req` (origin-form URI, `Host` set) on a pooled connection. A request that never
-    /// left because a reused connection had just been closed by the upstream is sent again on
-    /// another one, as nothing of it reached the upstream.
+    /// Sends `req` (origin-form URI, `Host` set) on a pooled connection. A request without a
+    /// body whose reused connection turned out closed by the upstream (nothing of a response
+    /// came back) is sent again on another one, when its method is idempotent (RFC 9110 §9.2.2).
     pub async fn send(
         &self,
-        mut req: Request<RequestBody>,
+        req: Request<RequestBody>,
     ) -> Result<Response<UpstreamBody>, UpstreamError> {
+        let (parts, mut body) = req.into_parts();
         loop {
             let mut conn = self.checkout().await?;
-            match conn.sender.try_send_request(req).await {
-                Ok(res) => return Ok(self.attach(conn, res)),
-                Err(mut error) => match error.take_message() {
-                    Some(unsent) if conn.reused => {
-                        debug!(error = %error.error(), "pooled upstream connection was closed: retrying on another");
-                        req = unsent;
-                    }
-                    _ => return Err(UpstreamError::Failed(error.into_error())),
-                },
+            let retryable =
+                conn.reused && matches!(body, RequestBody::Empty) && parts.method.is_idempotent();
+            let sending = std::mem::replace(&mut body, RequestBody::Empty);
+            match exchange(&mut conn.wire, &parts, sending).await {
+                Ok(head) => return Ok(self.attach(conn, head)),
+                Err(ExchangeError::NoResponse(error)) if retryable => {
+                    debug!(error = ?error, "pooled upstream connection was closed: retrying on another");
+                }
+                Err(error) => return Err(UpstreamError::Failed(error)),
             }
         }
     }
@@ -136,7 +145,7 @@ impl UpstreamPool {
     /// else a place in the queue for the next to come back (or for a freed slot).
     async fn checkout(&self) -> Result<Conn, UpstreamError> {
         loop {
-            if let Some(conn) = self.take_idle().await {
+            if let Some(conn) = self.take_idle() {
                 return Ok(conn);
             }
             if let Ok(slot) = self.shared.slots.clone().try_acquire_owned() {
@@ -159,7 +168,7 @@ impl UpstreamPool {
                 // A connection handed over is taken before a freed slot: dropping it would close it.
                 biased;
                 conn = handed => {
-                    if let Some(conn) = ready_to_reuse(conn.ok()).await {
+                    if let Some(conn) = conn.ok().and_then(ready_to_reuse) {
                         return Ok(conn);
                     }
                 }
@@ -172,19 +181,19 @@ impl UpstreamPool {
         }
     }
 
-    async fn take_idle(&self) -> Option<Conn> {
+    fn take_idle(&self) -> Option<Conn> {
         loop {
             let idle = lock(&self.shared.lists).idle.pop()?;
             if idle.since.elapsed() >= self.shared.idle_timeout {
                 continue;
             }
-            if let Some(conn) = ready_to_reuse(Some(idle.conn)).await {
+            if let Some(conn) = ready_to_reuse(idle.conn) {
                 return Some(conn);
             }
         }
     }
 
-    /// Boxed by its callers: the connector's and the handshake's state belong to the rare
+    /// Boxed by its callers: the connector's and the TLS handshake's state belong to the rare
     /// connect path, not to every request's future.
     async fn connect(&self, slot: OwnedSemaphorePermit) -> Result<Conn, UpstreamError> {
         let mut connector = self.shared.connector.clone();
@@ -195,47 +204,36 @@ impl UpstreamPool {
             .call(self.shared.origin.clone())
             .await
             .map_err(UpstreamError::Connect)?;
-        let (sender, connection) = http1::Builder::new()
-            .handshake(io)
-            .await
-            .map_err(UpstreamError::Failed)?;
-        tokio::spawn(async move {
-            if let Err(error) = connection.with_upgrades().await {
-                debug!(%error, "upstream connection closed with an error");
-            }
-        });
-        self.shared
-            .counters
-            .upstream_open
-            .fetch_add(1, Ordering::Relaxed);
         Ok(Conn {
-            sender,
+            wire: Wire::new(TokioIo::new(io)),
             _slot: slot,
+            _open: Counted::new(&self.shared.counters),
             reused: false,
-            counters: self.shared.counters.clone(),
         })
     }
 
     /// Wraps the response body so that the connection comes back once it has been read; a
-    /// switched protocol keeps its connection (it is the tunnel now), and frees its slot.
-    fn attach(&self, conn: Conn, res: Response<Incoming>) -> Response<UpstreamBody> {
-        let conn = (res.status() != StatusCode::SWITCHING_PROTOCOLS).then_some(conn);
-        let (parts, body) = res.into_parts();
-        let mut body = UpstreamBody {
-            body,
-            conn,
-            pool: Arc::downgrade(&self.shared),
-        };
-        if body.body.is_end_stream() {
-            body.release();
+    /// switched protocol hands its connection to the tunnel, and frees its slot.
+    fn attach(&self, conn: Conn, head: ResponseHead) -> Response<UpstreamBody> {
+        let ResponseHead {
+            mut response,
+            decoder,
+            reusable,
+        } = head;
+        if response.status() == StatusCode::SWITCHING_PROTOCOLS {
+            let upgrade = UpstreamUpgrade::new(conn.wire);
+            response.extensions_mut().insert(upgrade);
+            return response.map(|()| UpstreamBody::empty());
         }
-        Response::from_parts(parts, body)
+        let body = UpstreamBody::new(conn, decoder, reusable, Arc::downgrade(&self.shared));
+        response.map(|()| body)
     }
 }
 
 impl Shared {
     /// To the oldest waiting request, or else to the idle list.
-    fn put_back(self: &Arc<Self>, mut conn: Conn) {
+    pub fn put_back(self: &Arc<Self>, mut conn: Conn) {
+        conn.wire.release_buffer();
         {
             let mut lists = lock(&self.lists);
             loop {
@@ -278,11 +276,11 @@ async fn close_expired(pool: Weak<Shared>, idle_timeout: Duration) {
     }
 }
 
-/// A connection that is still open, once its task is ready for a new request: the body has been
-/// read to its end, but the task may not have run since (an error means it closed meanwhile).
-async fn ready_to_reuse(conn: Option<Conn>) -> Option<Conn> {
-    let mut conn = conn.filter(|c| !c.sender.is_closed())?;
-    conn.sender.ready().await.ok()?;
+/// A connection that nothing arrived on while it waited (the upstream did not close it).
+fn ready_to_reuse(mut conn: Conn) -> Option<Conn> {
+    if !conn.wire.is_reusable() {
+        return None;
+    }
     conn.reused = true;
     Some(conn)
 }
@@ -290,49 +288,4 @@ async fn ready_to_reuse(conn: Option<Conn>) -> Option<Conn> {
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     // The lists hold no invariant a panic could break halfway.
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
-}
-
-/// The upstream's response body, streamed as it arrives; gives its connection back to the
-/// pool when the last frame has been read. Dropped before that (the visitor left), the
-/// connection is closed instead, as its remaining bytes would confuse the next response.
-pub struct UpstreamBody {
-    body: Incoming,
-    conn: Option<Conn>,
-    pool: Weak<Shared>,
-}
-
-impl UpstreamBody {
-    fn release(&mut self) {
-        if let (Some(conn), Some(pool)) = (self.conn.take(), self.pool.upgrade()) {
-            pool.put_back(conn);
-        }
-    }
-}
-
-impl Body for UpstreamBody {
-    type Data = Bytes;
-    type Error = hyper::Error;
-
-    fn poll_frame(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Bytes>, hyper::Error>>> {
-        let this = self.get_mut();
-        let polled = Pin::new(&mut this.body).poll_frame(cx);
-        match &polled {
-            Poll::Ready(None) => this.release(),
-            Poll::Ready(Some(Ok(_))) if this.body.is_end_stream() => this.release(),
-            Poll::Ready(Some(Err(_))) => this.conn = None,
-            _ => {}
-        }
-        polled
-    }
-
-    fn is_end_stream(&self) -> bool {
-        self.body.is_end_stream()
-    }
-
-    fn size_hint(&self) -> SizeHint {
-        self.body.size_hint()
-    }
 }

@@ -3,6 +3,7 @@
 
 use std::error::Error as StdError;
 
+use bytes::Bytes;
 use http::Request;
 use hyper::upgrade::OnUpgrade;
 use hyper_util::rt::TokioIo;
@@ -10,6 +11,7 @@ use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 use tokio::sync::oneshot;
 use tracing::debug;
 
+use super::exchange::UpstreamIo;
 use super::h1::{PendingUpgrade, Upgraded};
 
 type BoxError = Box<dyn StdError + Send + Sync>;
@@ -37,21 +39,29 @@ impl ClientUpgrade {
 
 /// Joins the visitor's and the upstream's upgraded connections in a task of their own, so the
 /// 101 response can go out first (the client side only upgrades once it has been sent).
-pub fn spawn(client: ClientUpgrade, upstream: OnUpgrade) {
+pub fn spawn(client: ClientUpgrade, upstream: Option<(UpstreamIo, Bytes)>) {
     tokio::spawn(async move {
-        let upstream = match upstream.await {
-            Ok(upstream) => TokioIo::new(upstream),
-            Err(error) => {
-                return debug!(target: "consentry::tunnel", %error, "upstream upgrade failed")
-            }
+        let Some((mut upstream, from_upstream)) = upstream else {
+            return debug!(target: "consentry::tunnel", "the upstream's connection was not handed over");
         };
         let joined = match client {
             ClientUpgrade::Wire(pending) => match pending.await {
-                Ok(Upgraded { stream, received }) => join(stream, &received, upstream).await,
+                Ok(Upgraded {
+                    mut stream,
+                    received,
+                }) => join(&mut stream, &received, &mut upstream, &from_upstream).await,
                 Err(error) => Err(Box::new(error) as BoxError),
             },
             ClientUpgrade::Hyper(pending) => match pending.await {
-                Ok(client) => join(TokioIo::new(client), &[], upstream).await,
+                Ok(client) => {
+                    join(
+                        &mut TokioIo::new(client),
+                        &[],
+                        &mut upstream,
+                        &from_upstream,
+                    )
+                    .await
+                }
                 Err(error) => Err(Box::new(error) as BoxError),
             },
         };
@@ -64,14 +74,20 @@ pub fn spawn(client: ClientUpgrade, upstream: OnUpgrade) {
     });
 }
 
-/// Copies both ways; `received` is what the visitor sent past its request head already.
+/// Copies both ways; `received` and `from_upstream` are what each side sent past its head
+/// already, delivered first.
 async fn join(
-    mut client: impl AsyncRead + AsyncWrite + Unpin,
+    client: &mut (impl AsyncRead + AsyncWrite + Unpin),
     received: &[u8],
-    mut upstream: impl AsyncRead + AsyncWrite + Unpin,
+    upstream: &mut (impl AsyncRead + AsyncWrite + Unpin),
+    from_upstream: &[u8],
 ) -> Result<(u64, u64), BoxError> {
     upstream.write_all(received).await?;
-    let (to_upstream, to_client) =
-        tokio::io::copy_bidirectional(&mut client, &mut upstream).await?;
-    Ok((to_upstream + received.len() as u64, to_client))
+    upstream.flush().await?;
+    client.write_all(from_upstream).await?;
+    let (to_upstream, to_client) = tokio::io::copy_bidirectional(client, upstream).await?;
+    Ok((
+        to_upstream + received.len() as u64,
+        to_client + from_upstream.len() as u64,
+    ))
 }

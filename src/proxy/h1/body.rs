@@ -38,17 +38,21 @@ pub struct WireBody {
     go_ahead: Option<oneshot::Sender<()>>,
 }
 
+/// Where a body decoder stands; shared with the upstream side (`upstream_body.rs`), whose
+/// responses are framed the same way, plus by the connection's end.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Decoder {
+pub enum Decoder {
     Length(u64),
     ChunkSize,
     ChunkData(u64),
     ChunkEnd,
     Trailers,
+    /// Everything until the connection closes (a response without length or chunking).
+    UntilClose,
     Done,
 }
 
-enum Step {
+pub enum Step {
     Frame(Frame<Bytes>),
     NeedMore,
     End,
@@ -155,10 +159,12 @@ impl Body for WireBody {
 
 impl Decoder {
     /// Decodes what `buf` holds: a frame, or the end, or a request for more bytes.
-    fn step(&mut self, buf: &mut BytesMut) -> io::Result<Step> {
+    pub fn step(&mut self, buf: &mut BytesMut) -> io::Result<Step> {
         loop {
             match *self {
                 Decoder::Done => return Ok(Step::End),
+                Decoder::UntilClose if buf.is_empty() => return Ok(Step::NeedMore),
+                Decoder::UntilClose => return Ok(Step::Frame(Frame::data(buf.split().freeze()))),
                 Decoder::Length(left) | Decoder::ChunkData(left) => {
                     if buf.is_empty() {
                         return Ok(Step::NeedMore);

@@ -30,7 +30,7 @@ use super::body::RequestBody;
 use super::Proxy;
 use crate::privacy::truncate_ip;
 use body::Returned;
-pub use body::WireBody;
+pub use body::{Decoder, Step, WireBody};
 use head::{parse_head, take_rest, Framing, Head, Rejection};
 use reader::{Reader, HEAD_READ};
 use response::{write_head_only, write_refusal, write_response, Exchange};
