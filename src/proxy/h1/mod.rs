@@ -106,7 +106,10 @@ pub async fn serve(
             }
             Ok(Next::Refused(rejection)) => {
                 debug!(client = %truncate_ip(peer.ip()), status = rejection.status.as_u16(), reason = rejection.reason, "request head refused");
-                let _ = write_refusal(&mut write, rejection.status).await;
+                if write_refusal(&mut write, rejection.status).await.is_ok() {
+                    // The rest of what it sent (an oversized head) must not reset the answer.
+                    linger(reader).await;
+                }
                 return Ended::Closed;
             }
             Ok(Next::Http2) => {

@@ -4,6 +4,7 @@
 //! connection holds no buffer at all), and a request head keeps only its own bytes alive.
 
 use std::io;
+use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 
 use bytes::BytesMut;
@@ -35,9 +36,12 @@ impl Reader {
             // Reserved only once there is something to read: a connection waiting for its next
             // request holds no memory for it.
             self.buf.reserve(chunk);
-            match self.io.try_read_buf(&mut self.buf) {
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
-                read => return Poll::Ready(read),
+            // A read through `AsyncRead` (not `try_read_buf`): a short read clears the socket's
+            // readiness, so the next request's wait starts with no `EAGAIN` read (strace: half a
+            // wasted `recvfrom` per request otherwise).
+            match tokio_util::io::poll_read_buf(Pin::new(&mut self.io), cx, &mut self.buf) {
+                Poll::Pending => continue,
+                read => return read,
             }
         }
     }
