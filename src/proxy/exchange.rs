@@ -350,13 +350,18 @@ fn parse_response_head(
         if status.is_informational() && status != StatusCode::SWITCHING_PROTOCOLS {
             continue;
         }
-        let headers = build_headers(&head, &ranges[..count])?;
+        let mut headers = build_headers(&head, &ranges[..count])?;
         let version = if minor == 1 {
             Version::HTTP_11
         } else {
             Version::HTTP_10
         };
         let (decoder, delimited) = response_framing(&headers, status, head_request)?;
+        if headers.contains_key(TRANSFER_ENCODING) {
+            // RFC 9112 §6.3 item 3: the coding wins, and the length must not be passed on
+            // (the visitor's side would frame the body by it).
+            headers.remove(CONTENT_LENGTH);
+        }
         let reusable = delimited && keeps_alive(&headers, version);
         let mut response = Response::new(());
         *response.status_mut() = status;
@@ -477,6 +482,8 @@ mod tests {
         assert_eq!(framing(chunked, false), (Decoder::ChunkSize, true));
         let both = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\n";
         assert_eq!(framing(both, false), (Decoder::ChunkSize, false));
+        let head = parse(both, false).unwrap().unwrap();
+        assert!(!head.response.headers().contains_key(CONTENT_LENGTH));
         let until_close = "HTTP/1.1 200 OK\r\n\r\n";
         assert_eq!(framing(until_close, false), (Decoder::UntilClose, false));
         let head = "HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\n";

@@ -76,7 +76,12 @@ where
         let frame = match frame {
             None => break,
             Some(Ok(frame)) => frame,
-            Some(Err(error)) => return Err(io::Error::other(error)),
+            Some(Err(error)) => {
+                // What arrived before the failure still goes out; the close then tells the
+                // visitor the body is incomplete.
+                let _ = flush(io, &mut out).await;
+                return Err(io::Error::other(error));
+            }
         };
         let data = match frame.into_data() {
             Ok(data) => data,
