@@ -27,8 +27,8 @@ pub fn streamed(body: UpstreamBody) -> ProxyBody {
 
 /// A visitor's request body, whichever connection it came on.
 ///
-/// Kept small: every request's future holds one, and hyper's upstream connection keeps a queue
-/// of 32 request slots (two blocks of them, per connection) sized by it.
+/// Kept small: every request's future, and so every connection with a request in flight,
+/// holds one.
 pub enum RequestBody {
     /// No body (most requests): nothing to read, nothing allocated.
     Empty,

@@ -1,7 +1,7 @@
 //! What can go wrong on the request path, and the one place where each failure becomes a status.
 //!
 //! Handlers return `Result<_, ProxyError>`; [`ProxyError::to_response`] is the only code that
-//! turns a failure into a synthetic response, so the hyper service itself never fails.
+//! turns a failure into a synthetic response, so the server's handler itself never fails.
 
 use std::error::Error as StdError;
 use std::io;

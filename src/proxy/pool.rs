@@ -6,7 +6,8 @@
 //! to the pool the moment its response body has been read to the end (see [`UpstreamBody`]),
 //! so a connection per request in flight is all it ever opens; above the bound, requests wait
 //! for one to come back (bounded by `timeouts.upstream_headers`), first come first served, which
-//! keeps memory flat when a thousand visitors arrive at once.
+//! keeps memory flat when a thousand visitors arrive at once. What goes over a connection is
+//! `exchange.rs` (the request and the response head) and `upstream_body.rs` (the body).
 
 use std::collections::VecDeque;
 use std::error::Error as StdError;

@@ -197,7 +197,8 @@ fn choose_framing<B: Body>(
     }
 }
 
-/// One `Content-Length` that is a plain number (hyper has checked the upstream's already).
+/// One `Content-Length` that is a plain number (the upstream client has checked the upstream's
+/// already, `exchange.rs`).
 fn declared_length(headers: &HeaderMap) -> Option<u64> {
     let mut values = headers.get_all(CONTENT_LENGTH).iter();
     let (Some(value), None) = (values.next(), values.next()) else {
