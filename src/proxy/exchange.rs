@@ -12,7 +12,7 @@ use std::io::{self, Write as _};
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 
-use bytes::{Bytes, BytesMut};
+use bytes::BytesMut;
 use http::header::{HeaderMap, HeaderName, HeaderValue};
 use http::header::{CONNECTION, CONTENT_LENGTH, TRANSFER_ENCODING};
 use http::request::Parts;
@@ -24,7 +24,7 @@ use tokio::io::AsyncWrite;
 use tokio::net::TcpStream;
 
 use super::body::RequestBody;
-use super::h1::Decoder;
+use super::h1::{build_headers, Decoder, FieldRange};
 
 pub type UpstreamIo = TokioIo<MaybeHttpsStream<TokioIo<TcpStream>>>;
 type BoxError = Box<dyn StdError + Send + Sync>;
@@ -309,13 +309,6 @@ fn encode_fields<'a>(
     }
 }
 
-/// Byte ranges of one field inside the head, taken while `httparse` borrows the buffer.
-#[derive(Clone, Copy, Default)]
-struct FieldRange {
-    name: (usize, usize),
-    value: (usize, usize),
-}
-
 /// Takes a final response head off `buf` (interim `1xx` heads other than `101` are dropped):
 /// `Ok(None)` when more bytes are needed.
 fn parse_response_head(
@@ -341,16 +334,16 @@ fn parse_response_head(
         let status =
             StatusCode::from_u16(code).map_err(|_| ExchangeError::Malformed("bad status code"))?;
         let count = parsed.headers.len();
-        let offset = |s: &[u8]| (s.as_ptr() as usize - base, s.len());
         for (range, field) in ranges.iter_mut().zip(parsed.headers.iter()) {
-            range.name = offset(field.name.as_bytes());
-            range.value = offset(field.value);
+            *range = FieldRange::locate(field, base);
         }
         let head = buf.split_to(len).freeze();
         if status.is_informational() && status != StatusCode::SWITCHING_PROTOCOLS {
             continue;
         }
-        let mut headers = build_headers(&head, &ranges[..count])?;
+        // Room for what the response filter adds (Via, the request id, deletions).
+        let mut headers =
+            build_headers(&head, &ranges[..count], 6).map_err(ExchangeError::Malformed)?;
         let version = if minor == 1 {
             Version::HTTP_11
         } else {
@@ -373,21 +366,6 @@ fn parse_response_head(
             reusable,
         }));
     }
-}
-
-fn build_headers(head: &Bytes, ranges: &[FieldRange]) -> Result<HeaderMap, ExchangeError> {
-    // Room for what the response filter adds (Via, the request id, deletions).
-    let mut headers = HeaderMap::with_capacity(ranges.len() + 6);
-    for range in ranges {
-        let (at, len) = range.name;
-        let name = HeaderName::from_bytes(&head[at..at + len])
-            .map_err(|_| ExchangeError::Malformed("bad field name"))?;
-        let (at, len) = range.value;
-        let value = HeaderValue::from_maybe_shared(head.slice(at..at + len))
-            .map_err(|_| ExchangeError::Malformed("bad field value"))?;
-        headers.append(name, value);
-    }
-    Ok(headers)
 }
 
 /// RFC 9112 §6.3 for responses: none for HEAD, 1xx, 204 and 304; chunked; a length; or the

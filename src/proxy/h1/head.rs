@@ -5,9 +5,11 @@
 
 use bytes::{Bytes, BytesMut};
 use http::header::{HeaderMap, TRANSFER_ENCODING};
-use http::header::{HeaderName, HeaderValue, CONNECTION, CONTENT_LENGTH, EXPECT, HOST};
+use http::header::{HeaderName, CONNECTION, CONTENT_LENGTH, EXPECT, HOST};
 use http::uri::Authority;
 use http::{Method, Request, StatusCode, Uri, Version};
+
+use super::fields::{build_headers, span, FieldRange};
 
 /// The largest request head accepted (request line and fields); larger gets 431.
 pub const MAX_HEAD_BYTES: usize = 64 * 1024;
@@ -55,13 +57,6 @@ impl Rejection {
     }
 }
 
-/// Byte ranges of one field inside the head, taken while `httparse` borrows the buffer.
-#[derive(Clone, Copy, Default)]
-struct FieldRange {
-    name: (usize, usize),
-    value: (usize, usize),
-}
-
 /// Takes one complete head off the front of `buf`: `Ok(None)` when more bytes are needed.
 pub fn parse_head(buf: &mut BytesMut) -> Result<Option<Head>, Rejection> {
     let mut slots = [httparse::EMPTY_HEADER; MAX_FIELDS];
@@ -82,14 +77,13 @@ pub fn parse_head(buf: &mut BytesMut) -> Result<Option<Head>, Rejection> {
     if len > MAX_HEAD_BYTES {
         return Err(Rejection::too_large("request head too large"));
     }
-    let offset = |s: &[u8]| (s.as_ptr() as usize - base, s.len());
     let (Some(method), Some(target), Some(minor)) = (parsed.method, parsed.path, parsed.version)
     else {
         return Err(Rejection::bad("malformed request line"));
     };
     let method =
         Method::from_bytes(method.as_bytes()).map_err(|_| Rejection::bad("malformed method"))?;
-    let target = offset(target.as_bytes());
+    let target = span(target.as_bytes(), base);
     let version = if minor == 1 {
         Version::HTTP_11
     } else {
@@ -97,8 +91,7 @@ pub fn parse_head(buf: &mut BytesMut) -> Result<Option<Head>, Rejection> {
     };
     let count = parsed.headers.len();
     for (range, field) in ranges.iter_mut().zip(parsed.headers.iter()) {
-        range.name = offset(field.name.as_bytes());
-        range.value = offset(field.value);
+        *range = FieldRange::locate(field, base);
     }
 
     // The header values point into `head` for as long as the request lives (waiting for an
@@ -111,19 +104,11 @@ pub fn parse_head(buf: &mut BytesMut) -> Result<Option<Head>, Rejection> {
     } else {
         buf.split_to(len).freeze()
     };
-    let slice = |(at, len): (usize, usize)| head.slice(at..at + len);
-    let uri = Uri::from_maybe_shared(slice(target))
+    let (at, target_len) = target;
+    let uri = Uri::from_maybe_shared(head.slice(at..at + target_len))
         .map_err(|_| Rejection::bad("malformed request target"))?;
-    // Room for the forwarding fields the proxy adds, so the map is not rehashed to grow.
-    let mut headers = HeaderMap::with_capacity(count + 8);
-    for range in &ranges[..count] {
-        let (at, len) = range.name;
-        let name = HeaderName::from_bytes(&head[at..at + len])
-            .map_err(|_| Rejection::bad("malformed field name"))?;
-        let value = HeaderValue::from_maybe_shared(slice(range.value))
-            .map_err(|_| Rejection::bad("malformed field value"))?;
-        headers.append(name, value);
-    }
+    // Room for the forwarding fields the proxy adds.
+    let headers = build_headers(&head, &ranges[..count], 8).map_err(Rejection::bad)?;
     check_host(&headers, version)?;
     let framing = read_framing(&headers, version)?;
     let keep_alive = wants_keep_alive(&headers, version);

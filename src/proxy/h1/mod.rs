@@ -9,6 +9,7 @@
 //! is gathered and written in one piece.
 
 mod body;
+mod fields;
 mod head;
 mod reader;
 mod response;
@@ -31,6 +32,7 @@ use super::Proxy;
 use crate::privacy::truncate_ip;
 use body::Returned;
 pub use body::{Decoder, Step, WireBody};
+pub use fields::{build_headers, FieldRange};
 use head::{parse_head, take_rest, Framing, Head, Rejection};
 use reader::{Reader, HEAD_READ};
 use response::{write_head_only, write_refusal, write_response, Exchange};

@@ -1,0 +1,48 @@
+//! Header fields as `httparse` found them, turned into a `HeaderMap` whose values share the
+//! head's bytes (no copy): for request heads here and for response heads on the upstream side.
+
+use bytes::Bytes;
+use http::header::{HeaderMap, HeaderName, HeaderValue};
+
+/// Byte ranges of one field inside the head, taken while `httparse` borrows the buffer (the
+/// head is frozen into `Bytes` only afterwards).
+#[derive(Clone, Copy, Default)]
+pub struct FieldRange {
+    name: (usize, usize),
+    value: (usize, usize),
+}
+
+impl FieldRange {
+    /// Where `field` lies in the buffer that starts at address `base`.
+    pub fn locate(field: &httparse::Header<'_>, base: usize) -> Self {
+        FieldRange {
+            name: span(field.name.as_bytes(), base),
+            value: span(field.value, base),
+        }
+    }
+}
+
+/// `(offset, length)` of `part` inside the buffer that starts at address `base`.
+pub fn span(part: &[u8], base: usize) -> (usize, usize) {
+    (part.as_ptr() as usize - base, part.len())
+}
+
+/// The fields of `head`, with room for `room` more (what the proxy adds, so the map does not
+/// grow); the reason when a name or value is not a valid field.
+pub fn build_headers(
+    head: &Bytes,
+    ranges: &[FieldRange],
+    room: usize,
+) -> Result<HeaderMap, &'static str> {
+    let mut headers = HeaderMap::with_capacity(ranges.len() + room);
+    for range in ranges {
+        let (at, len) = range.name;
+        let name =
+            HeaderName::from_bytes(&head[at..at + len]).map_err(|_| "malformed field name")?;
+        let (at, len) = range.value;
+        let value = HeaderValue::from_maybe_shared(head.slice(at..at + len))
+            .map_err(|_| "malformed field value")?;
+        headers.append(name, value);
+    }
+    Ok(headers)
+}
