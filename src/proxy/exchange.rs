@@ -14,7 +14,7 @@ use std::task::{ready, Context, Poll};
 
 use bytes::BytesMut;
 use http::header::{HeaderMap, HeaderName, HeaderValue};
-use http::header::{CONNECTION, CONTENT_LENGTH, TRANSFER_ENCODING};
+use http::header::{CONTENT_LENGTH, TRANSFER_ENCODING};
 use http::request::Parts;
 use http::{Method, Response, StatusCode, Version};
 use hyper::body::Body;
@@ -24,7 +24,8 @@ use tokio::io::AsyncWrite;
 use tokio::net::TcpStream;
 
 use super::body::RequestBody;
-use super::h1::{build_headers, Decoder, FieldRange};
+use super::h1::{build_headers, parse_length, write_fields, Decoder, FieldRange};
+use super::headers::hop::{keeps_alive, split_list_elements};
 
 pub type UpstreamIo = TokioIo<MaybeHttpsStream<TokioIo<TcpStream>>>;
 type BoxError = Box<dyn StdError + Send + Sync>;
@@ -245,7 +246,7 @@ impl BodySender {
                     if self.chunked {
                         self.out.extend_from_slice(b"0\r\n");
                         if let Some(trailers) = self.trailers.take() {
-                            encode_fields(&mut self.out, trailers.iter());
+                            write_fields(&mut self.out, &trailers);
                         }
                         self.out.extend_from_slice(b"\r\n");
                     }
@@ -292,21 +293,9 @@ fn encode_request_head(parts: &Parts, extra: Option<&(HeaderName, HeaderValue)>)
     out.extend_from_slice(target.as_bytes());
     out.extend_from_slice(b" HTTP/1.1\r\n");
     let extra = extra.map(|(name, value)| (name, value));
-    encode_fields(&mut out, parts.headers.iter().chain(extra));
+    write_fields(&mut out, parts.headers.iter().chain(extra));
     out.extend_from_slice(b"\r\n");
     out
-}
-
-fn encode_fields<'a>(
-    out: &mut Vec<u8>,
-    fields: impl Iterator<Item = (&'a HeaderName, &'a HeaderValue)>,
-) {
-    for (name, value) in fields {
-        out.extend_from_slice(name.as_str().as_bytes());
-        out.extend_from_slice(b": ");
-        out.extend_from_slice(value.as_bytes());
-        out.extend_from_slice(b"\r\n");
-    }
 }
 
 /// Takes a final response head off `buf` (interim `1xx` heads other than `101` are dropped):
@@ -382,13 +371,8 @@ fn response_framing(
     {
         return Ok((Decoder::Done, true));
     }
-    let codings = headers.get_all(TRANSFER_ENCODING);
-    if let Some(last) = codings.iter().next_back() {
-        let chunked = last
-            .as_bytes()
-            .rsplit(|&b| b == b',')
-            .next()
-            .is_some_and(|c| c.trim_ascii().eq_ignore_ascii_case(b"chunked"));
+    if let Some(last) = split_list_elements(headers, &TRANSFER_ENCODING).last() {
+        let chunked = last.eq_ignore_ascii_case(b"chunked");
         // With both, the length is ignored and the connection not trusted again (§6.3 item 3).
         let trusted = !headers.contains_key(CONTENT_LENGTH);
         return Ok(match chunked {
@@ -400,10 +384,7 @@ fn response_framing(
     match (lengths.next(), lengths.next()) {
         (None, _) => Ok((Decoder::UntilClose, false)),
         (Some(value), None) => {
-            let length = std::str::from_utf8(value.as_bytes())
-                .ok()
-                .filter(|text| !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()))
-                .and_then(|text| text.parse::<u64>().ok())
+            let length = parse_length(value.as_bytes())
                 .ok_or(ExchangeError::Malformed("bad Content-Length"))?;
             Ok((
                 match length {
@@ -414,18 +395,6 @@ fn response_framing(
             ))
         }
         (Some(_), Some(_)) => Err(ExchangeError::Malformed("several Content-Length fields")),
-    }
-}
-
-fn keeps_alive(headers: &HeaderMap, version: Version) -> bool {
-    let mut options = headers
-        .get_all(CONNECTION)
-        .iter()
-        .flat_map(|value| value.as_bytes().split(|&b| b == b','))
-        .map(<[u8]>::trim_ascii);
-    match version {
-        Version::HTTP_11 => !options.any(|o| o.eq_ignore_ascii_case(b"close")),
-        _ => options.any(|o| o.eq_ignore_ascii_case(b"keep-alive")),
     }
 }
 

@@ -118,7 +118,8 @@ impl Proxy {
         let client_upgrade = ctx
             .upgrade
             .is_some()
-            .then(|| tunnel::ClientUpgrade::claim(&mut req));
+            .then(|| tunnel::claim_client(&mut req))
+            .flatten();
         self.upstream_request_filter(ctx, &mut req)?;
         let mut res = self.forward(ctx, req).await?;
         let mut violations = self.response_filter(ctx, &mut res);

@@ -5,8 +5,6 @@ use std::error::Error as StdError;
 
 use bytes::Bytes;
 use http::Request;
-use hyper::upgrade::OnUpgrade;
-use hyper_util::rt::TokioIo;
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 use tokio::sync::oneshot;
 use tracing::debug;
@@ -16,54 +14,28 @@ use super::h1::{PendingUpgrade, Upgraded};
 
 type BoxError = Box<dyn StdError + Send + Sync>;
 
-/// The visitor's side of a switch, once the 101 has been sent to it.
-pub enum ClientUpgrade {
-    /// consentry's own HTTP/1.1 connection hands its socket over.
-    Wire(oneshot::Receiver<Upgraded>),
-    Hyper(OnUpgrade),
-}
-
-impl ClientUpgrade {
-    /// Claimed before the request is forwarded (the request is gone afterwards).
-    pub fn claim<B>(req: &mut Request<B>) -> Self {
-        let pending = req
-            .extensions_mut()
-            .remove::<PendingUpgrade>()
-            .and_then(|PendingUpgrade(slot)| slot.lock().ok()?.take());
-        match pending {
-            Some(pending) => ClientUpgrade::Wire(pending),
-            None => ClientUpgrade::Hyper(hyper::upgrade::on(req)),
-        }
-    }
+/// The visitor's side of a switch, claimed before the request is forwarded (the request is
+/// gone afterwards): its HTTP/1.1 connection hands the socket over once the 101 is out. HTTP/2
+/// has no `Upgrade` (RFC 9113 §8.2.2), so only the HTTP/1.1 side ever offers one.
+pub fn claim_client<B>(req: &mut Request<B>) -> Option<oneshot::Receiver<Upgraded>> {
+    let PendingUpgrade(slot) = req.extensions_mut().remove::<PendingUpgrade>()?;
+    let pending = slot.lock().ok()?.take();
+    pending
 }
 
 /// Joins the visitor's and the upstream's upgraded connections in a task of their own, so the
 /// 101 response can go out first (the client side only upgrades once it has been sent).
-pub fn spawn(client: ClientUpgrade, upstream: Option<(UpstreamIo, Bytes)>) {
+pub fn spawn(client: oneshot::Receiver<Upgraded>, upstream: Option<(UpstreamIo, Bytes)>) {
     tokio::spawn(async move {
         let Some((mut upstream, from_upstream)) = upstream else {
             return debug!(target: "consentry::tunnel", "the upstream's connection was not handed over");
         };
-        let joined = match client {
-            ClientUpgrade::Wire(pending) => match pending.await {
-                Ok(Upgraded {
-                    mut stream,
-                    received,
-                }) => join(&mut stream, &received, &mut upstream, &from_upstream).await,
-                Err(error) => Err(Box::new(error) as BoxError),
-            },
-            ClientUpgrade::Hyper(pending) => match pending.await {
-                Ok(client) => {
-                    join(
-                        &mut TokioIo::new(client),
-                        &[],
-                        &mut upstream,
-                        &from_upstream,
-                    )
-                    .await
-                }
-                Err(error) => Err(Box::new(error) as BoxError),
-            },
+        let joined = match client.await {
+            Ok(Upgraded {
+                mut stream,
+                received,
+            }) => join(&mut stream, &received, &mut upstream, &from_upstream).await,
+            Err(error) => Err(Box::new(error) as BoxError),
         };
         match joined {
             Ok((to_upstream, to_client)) => {

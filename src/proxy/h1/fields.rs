@@ -4,6 +4,31 @@
 use bytes::Bytes;
 use http::header::{HeaderMap, HeaderName, HeaderValue};
 
+/// Writes `name: value` lines (names as `http` stores them, lower case).
+pub fn write_fields<'a>(
+    out: &mut Vec<u8>,
+    fields: impl IntoIterator<Item = (&'a HeaderName, &'a HeaderValue)>,
+) {
+    for (name, value) in fields {
+        out.extend_from_slice(name.as_str().as_bytes());
+        out.extend_from_slice(b": ");
+        out.extend_from_slice(value.as_bytes());
+        out.extend_from_slice(b"\r\n");
+    }
+}
+
+/// A `Content-Length` value: digits only (no sign, no space inside), at most 19 of them so
+/// that it fits a `u64` (RFC 9110 §8.6).
+pub fn parse_length(text: &[u8]) -> Option<u64> {
+    if text.is_empty() || text.len() > 19 || !text.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    Some(
+        text.iter()
+            .fold(0, |n, digit| n * 10 + u64::from(digit - b'0')),
+    )
+}
+
 /// Byte ranges of one field inside the head, taken while `httparse` borrows the buffer (the
 /// head is frozen into `Bytes` only afterwards).
 #[derive(Clone, Copy, Default)]

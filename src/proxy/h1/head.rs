@@ -5,11 +5,12 @@
 
 use bytes::{Bytes, BytesMut};
 use http::header::{HeaderMap, TRANSFER_ENCODING};
-use http::header::{HeaderName, CONNECTION, CONTENT_LENGTH, EXPECT, HOST};
+use http::header::{CONTENT_LENGTH, EXPECT, HOST};
 use http::uri::Authority;
 use http::{Method, Request, StatusCode, Uri, Version};
 
-use super::fields::{build_headers, span, FieldRange};
+use super::fields::{build_headers, parse_length, span, FieldRange};
+use crate::proxy::headers::hop::{keeps_alive, split_list_elements};
 
 /// The largest request head accepted (request line and fields); larger gets 431.
 pub const MAX_HEAD_BYTES: usize = 64 * 1024;
@@ -111,7 +112,7 @@ pub fn parse_head(buf: &mut BytesMut) -> Result<Option<Head>, Rejection> {
     let headers = build_headers(&head, &ranges[..count], 8).map_err(Rejection::bad)?;
     check_host(&headers, version)?;
     let framing = read_framing(&headers, version)?;
-    let keep_alive = wants_keep_alive(&headers, version);
+    let keep_alive = keeps_alive(&headers, version);
     let expects_continue = version == Version::HTTP_11
         && headers
             .get(EXPECT)
@@ -149,7 +150,7 @@ fn check_host(headers: &HeaderMap, version: Version) -> Result<(), Rejection> {
 /// RFC 9112 §6.3, strictly: `Transfer-Encoding` must end in `chunked` (and is refused beside a
 /// `Content-Length`, or in HTTP/1.0); every `Content-Length` must be the same plain number.
 fn read_framing(headers: &HeaderMap, version: Version) -> Result<Framing, Rejection> {
-    let mut codings = list_elements(headers, &TRANSFER_ENCODING).peekable();
+    let mut codings = split_list_elements(headers, &TRANSFER_ENCODING).peekable();
     if codings.peek().is_some() {
         if version == Version::HTTP_10 {
             return Err(Rejection::bad("Transfer-Encoding in an HTTP/1.0 request"));
@@ -171,11 +172,11 @@ fn read_framing(headers: &HeaderMap, version: Version) -> Result<Framing, Reject
         return Ok(Framing::Chunked);
     }
     let mut length = None;
-    // Not `list_elements`: an empty element is malformed here, not skipped.
+    // Not `split_list_elements`: an empty element is malformed here, not skipped.
     let values = headers.get_all(CONTENT_LENGTH).iter();
     for value in values.flat_map(|v| v.as_bytes().split(|&b| b == b',')) {
         let value = value.trim_ascii();
-        let parsed = parse_decimal(value).ok_or(Rejection::bad("malformed Content-Length"))?;
+        let parsed = parse_length(value).ok_or(Rejection::bad("malformed Content-Length"))?;
         if length.is_some_and(|known| known != parsed) {
             return Err(Rejection::bad("conflicting Content-Length values"));
         }
@@ -185,45 +186,6 @@ fn read_framing(headers: &HeaderMap, version: Version) -> Result<Framing, Reject
         None | Some(0) => Framing::None,
         Some(length) => Framing::Length(length),
     })
-}
-
-/// Digits only (no sign, no space inside), at most 19 of them so that it fits a `u64`.
-fn parse_decimal(text: &[u8]) -> Option<u64> {
-    if text.is_empty() || text.len() > 19 || !text.iter().all(u8::is_ascii_digit) {
-        return None;
-    }
-    Some(
-        text.iter()
-            .fold(0, |n, digit| n * 10 + u64::from(digit - b'0')),
-    )
-}
-
-/// HTTP/1.1 stays open unless `close` is asked for; HTTP/1.0 only when `keep-alive` is.
-fn wants_keep_alive(headers: &HeaderMap, version: Version) -> bool {
-    let mut options = list_elements(headers, &CONNECTION);
-    if version == Version::HTTP_11 {
-        !options.any(|o| o.eq_ignore_ascii_case(b"close"))
-    } else {
-        options.any(|o| o.eq_ignore_ascii_case(b"keep-alive"))
-    }
-}
-
-/// Every comma-separated element of every line of `name`, trimmed; empty ones skipped.
-fn list_elements<'a>(
-    headers: &'a HeaderMap,
-    name: &HeaderName,
-) -> impl Iterator<Item = &'a [u8]> + 'a {
-    headers
-        .get_all(name)
-        .iter()
-        .flat_map(|value| value.as_bytes().split(|&b| b == b','))
-        .map(<[u8]>::trim_ascii)
-        .filter(|element| !element.is_empty())
-}
-
-/// The bytes `parse_head` left behind, for handing the connection to HTTP/2 or a tunnel.
-pub fn take_rest(buf: &mut BytesMut) -> Bytes {
-    buf.split().freeze()
 }
 
 #[cfg(test)]

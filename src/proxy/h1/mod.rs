@@ -32,8 +32,8 @@ use super::Proxy;
 use crate::privacy::truncate_ip;
 use body::Returned;
 pub use body::{Decoder, Step, WireBody};
-pub use fields::{build_headers, FieldRange};
-use head::{parse_head, take_rest, Framing, Head, Rejection};
+pub use fields::{build_headers, parse_length, write_fields, FieldRange};
+use head::{parse_head, Framing, Head, Rejection};
 use reader::{Reader, HEAD_READ};
 use response::{write_head_only, write_refusal, write_response, Exchange};
 
@@ -115,7 +115,7 @@ pub async fn serve(
                 return Ended::Closed;
             }
             Ok(Next::Http2) => {
-                let received = take_rest(&mut reader.buf);
+                let received = reader.buf.split().freeze();
                 return match reader.io.reunite(write) {
                     Ok(stream) => Ended::Http2 { stream, received },
                     Err(_) => Ended::Closed,

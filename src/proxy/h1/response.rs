@@ -18,8 +18,12 @@ use hyper::body::Body;
 use tokio::io::AsyncWriteExt;
 use tokio::net::tcp::OwnedWriteHalf;
 
+use super::fields::{parse_length, write_fields};
+
 /// Data pieces smaller than this are copied beside the head or the pieces before them.
 const GATHER_BELOW: usize = 16 * 1024;
+/// Room left after the head for a small page, so that it joins the head without a regrowth.
+const ROOM_FOR_PAGE: usize = 4 * 1024;
 
 /// What the response depends on from its request.
 #[derive(Debug, Clone, Copy)]
@@ -120,7 +124,7 @@ where
         Framing::Chunked => {
             out.extend_from_slice(b"0\r\n");
             if let Some(trailers) = &trailers {
-                encode_fields(&mut out, trailers);
+                write_fields(&mut out, trailers);
             }
             out.extend_from_slice(b"\r\n");
         }
@@ -204,7 +208,7 @@ fn declared_length(headers: &HeaderMap) -> Option<u64> {
     let (Some(value), None) = (values.next(), values.next()) else {
         return None;
     };
-    value.to_str().ok()?.parse().ok()
+    parse_length(value.as_bytes())
 }
 
 fn set_connection(headers: &mut HeaderMap, keep_alive: bool, version: Version) {
@@ -222,24 +226,15 @@ fn encode_head(status: StatusCode, headers: &HeaderMap) -> Vec<u8> {
         .map(|(name, value)| name.as_str().len() + value.len() + 4)
         .sum();
     let reason = status.canonical_reason().unwrap_or("");
-    let mut out = Vec::with_capacity(fields + reason.len() + 16 + GATHER_BELOW.min(4096));
+    let mut out = Vec::with_capacity(fields + reason.len() + 16 + ROOM_FOR_PAGE);
     out.extend_from_slice(b"HTTP/1.1 ");
     out.extend_from_slice(status.as_str().as_bytes());
     out.push(b' ');
     out.extend_from_slice(reason.as_bytes());
     out.extend_from_slice(b"\r\n");
-    encode_fields(&mut out, headers);
+    write_fields(&mut out, headers);
     out.extend_from_slice(b"\r\n");
     out
-}
-
-fn encode_fields(out: &mut Vec<u8>, headers: &HeaderMap) {
-    for (name, value) in headers {
-        out.extend_from_slice(name.as_str().as_bytes());
-        out.extend_from_slice(b": ");
-        out.extend_from_slice(value.as_bytes());
-        out.extend_from_slice(b"\r\n");
-    }
 }
 
 async fn flush(io: &mut OwnedWriteHalf, out: &mut Vec<u8>) -> io::Result<()> {

@@ -8,6 +8,7 @@
 use http::header::{
     HeaderMap, HeaderName, HeaderValue, CONNECTION, TE, TRAILER, TRANSFER_ENCODING, UPGRADE,
 };
+use http::Version;
 
 /// The fields that are always connection-specific, whether or not `Connection` names them
 /// (RFC 9110 §7.6.1). `Keep-Alive` and `Proxy-Connection` are not in `http`'s table but are
@@ -25,7 +26,7 @@ static FIXED_HOP_BY_HOP: [HeaderName; 7] = [
 
 /// Splits every line of a list-valued field into trimmed, non-empty elements
 /// (RFC 9110 §5.6.1: empty list elements are ignored).
-fn split_list_elements<'a>(
+pub fn split_list_elements<'a>(
     headers: &'a HeaderMap,
     name: &HeaderName,
 ) -> impl Iterator<Item = &'a [u8]> {
@@ -35,6 +36,18 @@ fn split_list_elements<'a>(
         .flat_map(|line| line.as_bytes().split(|b| *b == b','))
         .map(<[u8]>::trim_ascii)
         .filter(|element| !element.is_empty())
+}
+
+/// Whether the connection stays open after this message (RFC 9112 §9.3): HTTP/1.1 unless a
+/// `Connection` line says `close`; HTTP/1.0 only when one says `keep-alive`. The same rule for
+/// the visitor's requests and the upstream's responses.
+pub fn keeps_alive(headers: &HeaderMap, version: Version) -> bool {
+    let mut options = split_list_elements(headers, &CONNECTION);
+    if version == Version::HTTP_11 {
+        !options.any(|o| o.eq_ignore_ascii_case(b"close"))
+    } else {
+        options.any(|o| o.eq_ignore_ascii_case(b"keep-alive"))
+    }
 }
 
 /// Removes hop-by-hop fields: first every field named by any `Connection` line, then the fixed
