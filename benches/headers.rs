@@ -41,6 +41,9 @@ fn bench_request_rules(c: &mut Criterion) {
     let template = browser_request_headers();
     let trusted = ["10.0.0.0/8".parse().expect("net")];
     let peer = IpAddr::V4(Ipv4Addr::new(192, 0, 2, 10));
+    // Made once per connection and once per process, as the proxy does.
+    let peer_value = forwarded::ip_value(peer);
+    let via = forwarded::ViaEntries::new("consentry");
     c.bench_function("request header rules", |b| {
         b.iter_batched(
             || template.clone(),
@@ -49,12 +52,13 @@ fn bench_request_rules(c: &mut Criterion) {
                 hop::remove_hop_by_hop_headers(&mut headers);
                 let hop = forwarded::Hop {
                     peer,
+                    peer_value: &peer_value,
                     proto: "http",
                     host: Some("data.example.fr"),
                     trusted: forwarded::is_trusted_proxy(peer, &trusted),
                 };
                 forwarded::add_forwarding_headers(&mut headers, &hop);
-                forwarded::append_via(&mut headers, Version::HTTP_11, "consentry");
+                via.append(&mut headers, Version::HTTP_11);
                 black_box((headers, id))
             },
             criterion::BatchSize::SmallInput,

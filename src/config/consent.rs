@@ -70,11 +70,7 @@ pub fn validate_consent(
             }
         }
         if let Some(format) = format {
-            sources.push(ConsentSource {
-                format,
-                cookie,
-                keys,
-            });
+            sources.push(ConsentSource::new(format, cookie, keys));
         }
     }
     let mut gpc_deny = CategorySet::EMPTY;

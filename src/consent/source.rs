@@ -7,6 +7,7 @@ use tracing::debug;
 
 use super::cookies::collect_cookie_family;
 use super::format::{ConsentFormat, Reading};
+use super::memo::Memo;
 use super::{find_request_cookie, has_gpc, Consent, ConsentState, MAX_CONSENT_VALUE};
 use crate::registry::CategorySet;
 
@@ -16,6 +17,8 @@ pub struct ConsentSource {
     pub format: Box<dyn ConsentFormat>,
     pub cookie: String,
     pub keys: HashMap<String, CategorySet>,
+    /// The readings of the values this source saw lately (see [`Memo`]).
+    memo: Memo,
 }
 
 /// Every source, in order of precedence, and the categories `Sec-GPC: 1` denies.
@@ -145,8 +148,26 @@ impl Consent {
 }
 
 impl ConsentSource {
-    /// `Ok(Some(granted))` for a choice, `Ok(None)` for "no choice yet", `Err` when unreadable.
+    pub fn new(
+        format: Box<dyn ConsentFormat>,
+        cookie: String,
+        keys: HashMap<String, CategorySet>,
+    ) -> ConsentSource {
+        ConsentSource {
+            format,
+            cookie,
+            keys,
+            memo: Memo::default(),
+        }
+    }
+
+    /// `Ok(Some(granted))` for a choice, `Ok(None)` for "no choice yet", `Err` when unreadable;
+    /// remembered for the next visitor who sends the same value.
     fn read(&self, value: &str) -> Result<Option<CategorySet>, &'static str> {
+        self.memo.read_with(value, |value| self.decode(value))
+    }
+
+    fn decode(&self, value: &str) -> Result<Option<CategorySet>, &'static str> {
         if value.len() > MAX_CONSENT_VALUE {
             return Err("value too long");
         }

@@ -1,6 +1,6 @@
 //! The per-request context carried between the phases (Pingora's `CTX`).
 
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
 use std::time::{Duration, Instant};
 
 use http::header::{HeaderMap, HeaderValue, HOST};
@@ -8,6 +8,7 @@ use http::{Method, Request, Uri, Version};
 
 use super::error::ProxyError;
 use super::headers::forwarded::{X_FORWARDED_HOST, X_FORWARDED_PROTO, X_REAL_IP};
+use super::peer::Peer;
 use crate::consent::Consent;
 
 /// One cookie of the request that broke a rule (its name only, never its value).
@@ -24,7 +25,7 @@ pub struct StrippedCookie {
 }
 
 pub struct Ctx {
-    pub peer: SocketAddr,
+    pub peer: Peer,
     /// The visitor: the peer, or the address a trusted proxy in front reported.
     pub client: IpAddr,
     pub started: Instant,
@@ -53,15 +54,15 @@ pub struct Ctx {
 }
 
 impl Ctx {
-    pub fn new<B>(peer: SocketAddr, req: &Request<B>) -> Self {
+    pub fn new<B>(peer: &Peer, req: &Request<B>) -> Self {
         let host = req.headers().get(HOST).cloned().or_else(|| {
             req.uri()
                 .authority()
                 .and_then(|a| HeaderValue::from_str(a.as_str()).ok())
         });
         Ctx {
-            peer,
-            client: peer.ip(),
+            peer: peer.clone(),
+            client: peer.addr.ip(),
             started: Instant::now(),
             method: req.method().clone(),
             uri: req.uri().clone(),

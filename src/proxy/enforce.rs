@@ -362,7 +362,7 @@ impl Enforcer {
             consent_source: consent.source.and_then(|i| names.sources.get(i).cloned()),
             granted: names.granted(consent.granted),
             gpc: consent.gpc,
-            client: SharedStr::display(truncate_ip(ctx.client)),
+            client: truncated_client(ctx),
         }
     }
 
@@ -417,6 +417,15 @@ struct Template {
     granted: SharedList,
     gpc: bool,
     client: SharedStr,
+}
+
+/// The visitor's truncated address: the connection's, made once, unless a trusted proxy in
+/// front named another client.
+fn truncated_client(ctx: &Ctx) -> SharedStr {
+    if ctx.client.to_canonical() == ctx.peer.addr.ip().to_canonical() {
+        return ctx.peer.truncated.clone();
+    }
+    SharedStr::display(truncate_ip(ctx.client))
 }
 
 /// Seconds since the epoch, as the verdicts count time.

@@ -24,7 +24,7 @@ use tokio::io::AsyncWrite;
 use tokio::net::TcpStream;
 
 use super::body::RequestBody;
-use super::h1::{build_headers, parse_length, write_fields, Decoder, FieldRange};
+use super::h1::{build_headers, field_slots, locate_fields, parse_length, write_fields, Decoder};
 use super::headers::hop::{keeps_alive, split_list_elements};
 
 pub type UpstreamIo = TokioIo<MaybeHttpsStream<TokioIo<TcpStream>>>;
@@ -32,7 +32,6 @@ type BoxError = Box<dyn StdError + Send + Sync>;
 
 /// The most an upstream response head may take.
 const MAX_HEAD_BYTES: usize = 64 * 1024;
-const MAX_FIELDS: usize = 100;
 /// How much is read at once from the upstream.
 pub const READ_CHUNK: usize = 8 * 1024;
 
@@ -305,11 +304,14 @@ fn parse_response_head(
     head_request: bool,
 ) -> Result<Option<ResponseHead>, ExchangeError> {
     loop {
-        let mut slots = [httparse::EMPTY_HEADER; MAX_FIELDS];
-        let mut ranges = [FieldRange::default(); MAX_FIELDS];
-        let mut parsed = httparse::Response::new(&mut slots);
+        let mut slots = field_slots();
+        let mut parsed = httparse::Response::new(&mut []);
         let base = buf.as_ptr() as usize;
-        let len = match parsed.parse(buf) {
+        let len = match httparse::ParserConfig::default().parse_response_with_uninit_headers(
+            &mut parsed,
+            buf,
+            &mut slots,
+        ) {
             Ok(httparse::Status::Complete(len)) => len,
             Ok(httparse::Status::Partial) if buf.len() >= MAX_HEAD_BYTES => {
                 return Err(ExchangeError::Malformed("response head too large"))
@@ -322,17 +324,13 @@ fn parse_response_head(
         };
         let status =
             StatusCode::from_u16(code).map_err(|_| ExchangeError::Malformed("bad status code"))?;
-        let count = parsed.headers.len();
-        for (range, field) in ranges.iter_mut().zip(parsed.headers.iter()) {
-            *range = FieldRange::locate(field, base);
-        }
+        let ranges = locate_fields(parsed.headers, base);
         let head = buf.split_to(len).freeze();
         if status.is_informational() && status != StatusCode::SWITCHING_PROTOCOLS {
             continue;
         }
         // Room for what the response filter adds (Via, the request id, deletions).
-        let mut headers =
-            build_headers(&head, &ranges[..count], 6).map_err(ExchangeError::Malformed)?;
+        let mut headers = build_headers(&head, &ranges, 6).map_err(ExchangeError::Malformed)?;
         let version = if minor == 1 {
             Version::HTTP_11
         } else {

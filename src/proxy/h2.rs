@@ -20,7 +20,7 @@ use tokio::sync::watch;
 use tracing::debug;
 
 use super::body::RequestBody;
-use super::Proxy;
+use super::{Peer, Proxy};
 use crate::privacy::truncate_ip;
 
 /// Serves the connection until it closes; on `stop`, lets its streams finish (GOAWAY) first.
@@ -31,11 +31,13 @@ pub async fn serve(
     proxy: Arc<Proxy>,
     mut stop: watch::Receiver<bool>,
 ) {
+    let visitor = Peer::new(peer);
     let service = service_fn(move |req: Request<Incoming>| {
         let proxy = proxy.clone();
+        let visitor = visitor.clone();
         async move {
             let req = req.map(RequestBody::Http2);
-            Ok::<_, Infallible>(proxy.handle(peer, req).await)
+            Ok::<_, Infallible>(proxy.handle(&visitor, req).await)
         }
     });
     let io = TokioIo::new(Prefixed { received, stream });

@@ -17,6 +17,7 @@ mod h1;
 mod h2;
 pub mod headers;
 mod log;
+mod peer;
 mod pool;
 mod rewrite;
 pub mod server;
@@ -25,7 +26,6 @@ mod tunnel;
 mod upstream_body;
 mod withdrawal;
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -41,9 +41,10 @@ use client::build_client;
 use ctx::Ctx;
 use enforce::Enforcer;
 use error::ProxyError;
-use headers::forwarded::{self, Hop, X_REQUEST_ID};
+use headers::forwarded::{self, Hop, ViaEntries, X_REQUEST_ID};
 use headers::hop;
 use headers::rewrite::HostRewrite;
+pub use peer::Peer;
 use pool::UpstreamPool;
 use upstream_body::{UpstreamBody, UpstreamUpgrade};
 
@@ -60,6 +61,8 @@ pub struct Proxy {
     enforcer: Option<Enforcer>,
     /// The upstream's own `Host`, built once.
     upstream_host: HeaderValue,
+    /// This proxy's `Via` entries, built once.
+    via: ViaEntries,
 }
 
 impl Proxy {
@@ -79,6 +82,7 @@ impl Proxy {
             .map_err(|_| "the upstream's authority is not a valid Host value".to_owned())?;
         Ok(Proxy {
             upstream_host,
+            via: ViaEntries::new(VIA_PSEUDONYM),
             config,
             client,
             rewrite,
@@ -87,7 +91,7 @@ impl Proxy {
     }
 
     /// Answers one request; never fails: every error becomes a synthetic response here.
-    pub async fn handle(&self, peer: SocketAddr, req: Request<RequestBody>) -> Response<ProxyBody> {
+    pub async fn handle(&self, peer: &Peer, req: Request<RequestBody>) -> Response<ProxyBody> {
         let mut ctx = Ctx::new(peer, &req);
         let response = match self.proxy_request(&mut ctx, req).await {
             Ok(response) => response,
@@ -185,18 +189,20 @@ impl Proxy {
         if let Some(enforcer) = &self.enforcer {
             enforcer.filter_request_cookies(ctx, headers);
         }
-        let trusted = forwarded::is_trusted_proxy(ctx.peer.ip(), &self.config.trusted_proxies);
+        let peer = ctx.peer.addr.ip();
+        let trusted = forwarded::is_trusted_proxy(peer, &self.config.trusted_proxies);
         let host = ctx.host_str();
         forwarded::add_forwarding_headers(
             headers,
             &Hop {
-                peer: ctx.peer.ip(),
+                peer,
+                peer_value: &ctx.peer.ip_value,
                 proto: "http",
                 host,
                 trusted,
             },
         );
-        forwarded::append_via(headers, version, VIA_PSEUDONYM);
+        self.via.append(headers, version);
         ctx.remember_public_origin(headers, self.config.public_host.as_deref());
 
         let host_value = match (&ctx.host, self.config.preserve_host) {
@@ -254,7 +260,7 @@ impl Proxy {
         if let Some(upgrade) = upgrade {
             hop::restore_upgrade(headers, upgrade);
         }
-        forwarded::append_via(headers, version, VIA_PSEUDONYM);
+        self.via.append(headers, version);
         headers.insert(X_REQUEST_ID.clone(), ctx.request_id.clone());
         let Some(enforcer) = &self.enforcer else {
             self.rewrite_public_host(ctx, headers);

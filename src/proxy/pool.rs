@@ -76,7 +76,9 @@ struct Idle {
 
 /// A connection checked out for one request; its slot is freed when it is dropped.
 pub struct Conn {
-    pub wire: Wire,
+    /// Boxed: with its TLS variant the stream is over a kilobyte, and a connection moves with
+    /// every response it carries (into the body, back to the idle list).
+    pub wire: Box<Wire>,
     _slot: OwnedSemaphorePermit,
     _open: Counted,
     reused: bool,
@@ -206,7 +208,7 @@ impl UpstreamPool {
             .await
             .map_err(UpstreamError::Connect)?;
         Ok(Conn {
-            wire: Wire::new(TokioIo::new(io)),
+            wire: Box::new(Wire::new(TokioIo::new(io))),
             _slot: slot,
             _open: Counted::new(&self.shared.counters),
             reused: false,
@@ -222,7 +224,7 @@ impl UpstreamPool {
             reusable,
         } = head;
         if response.status() == StatusCode::SWITCHING_PROTOCOLS {
-            let upgrade = UpstreamUpgrade::new(conn.wire);
+            let upgrade = UpstreamUpgrade::new(*conn.wire);
             response.extensions_mut().insert(upgrade);
             return response.map(|()| UpstreamBody::empty());
         }

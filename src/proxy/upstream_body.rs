@@ -93,7 +93,7 @@ impl Body for UpstreamBody {
                     return Poll::Ready(None);
                 }
                 Step::NeedMore => {
-                    let Wire { io, buf } = &mut conn.wire;
+                    let Wire { io, buf } = &mut *conn.wire;
                     match ready!(poll_read_some(io, buf, cx)) {
                         Ok(0) if this.decoder == Decoder::UntilClose => {
                             this.decoder = Decoder::Done;

@@ -18,15 +18,15 @@ fn needs() -> CategorySet {
 }
 
 fn json_source(cookie: &str) -> ConsentSource {
-    ConsentSource {
-        format: make_format("json").unwrap(),
-        cookie: cookie.to_owned(),
-        keys: HashMap::from([
+    ConsentSource::new(
+        make_format("json").unwrap(),
+        cookie.to_owned(),
+        HashMap::from([
             ("analytics".to_owned(), set(&[STATISTICS])),
             ("ads".to_owned(), set(&[MARKETING])),
             ("all".to_owned(), set(&[STATISTICS, MARKETING])),
         ]),
-    }
+    )
 }
 
 fn config() -> ConsentConfig {
@@ -152,14 +152,14 @@ fn gpc_without_a_choice_leaves_the_state_none() {
 #[test]
 fn a_cookie_family_source_reads_every_cookie_with_its_prefix() {
     let config = ConsentConfig {
-        sources: vec![ConsentSource {
-            format: make_format("complianz").unwrap(),
-            cookie: "cmplz_".to_owned(),
-            keys: HashMap::from([
+        sources: vec![ConsentSource::new(
+            make_format("complianz").unwrap(),
+            "cmplz_".to_owned(),
+            HashMap::from([
                 ("statistics".to_owned(), set(&[STATISTICS])),
                 ("marketing".to_owned(), set(&[MARKETING])),
             ]),
-        }],
+        )],
         gpc_deny: CategorySet::EMPTY,
     };
     let consent = config.read(
@@ -209,4 +209,29 @@ fn a_newer_choice_narrows_the_consent_but_never_widens_it() {
         (reset.state, reset.granted),
         (ConsentState::None, CategorySet::EMPTY)
     );
+}
+
+/// The memo of readings changes nothing but the cost: a value read a second time, from the
+/// same source, gives the same consent, an unreadable one included (still flagged, so still
+/// counted and logged), and the fallback order is kept.
+#[test]
+fn a_remembered_reading_gives_the_same_consent_as_the_first() {
+    let config = config();
+    let cookies = [
+        r#"primary={"analytics":true,"ads":false}"#,
+        r#"primary=not-json; fallback={"all":true}"#,
+        "primary={}",
+        "primary=%ZZ",
+    ];
+    for cookie in cookies {
+        for gpc in [false, true] {
+            let first = config.read(&request(cookie, gpc), needs());
+            let again = config.read(&request(cookie, gpc), needs());
+            assert_eq!(first, again, "{cookie}, gpc {gpc}");
+            let fresh = self::config().read(&request(cookie, gpc), needs());
+            assert_eq!(first, fresh, "{cookie}, gpc {gpc}");
+        }
+    }
+    let unreadable = config.read(&request("primary=not-json", false), needs());
+    assert!(unreadable.unreadable);
 }

@@ -1,8 +1,35 @@
 //! Header fields as `httparse` found them, turned into a `HeaderMap` whose values share the
 //! head's bytes (no copy): for request heads here and for response heads on the upstream side.
 
+use std::mem::MaybeUninit;
+
 use bytes::Bytes;
 use http::header::{HeaderMap, HeaderName, HeaderValue};
+use smallvec::SmallVec;
+
+/// The most fields a head may carry (as hyper and nginx bound them): more gets 431 from the
+/// visitor's side and a 502 from the upstream's.
+pub const MAX_FIELDS: usize = 100;
+
+/// Where each field of one head lies. On the stack and never initialised beyond the fields
+/// the head holds: zeroing room for a hundred fields per head cost more than parsing it.
+pub type FieldRanges = SmallVec<[FieldRange; MAX_FIELDS]>;
+
+/// Room for `httparse` to write the fields it finds, left uninitialised for the same reason.
+pub type FieldSlots<'b> = [MaybeUninit<httparse::Header<'b>>; MAX_FIELDS];
+
+/// Empty slots for one parse.
+pub const fn field_slots<'b>() -> FieldSlots<'b> {
+    [const { MaybeUninit::uninit() }; MAX_FIELDS]
+}
+
+/// The ranges of `fields`, found in the buffer that starts at address `base`.
+pub fn locate_fields(fields: &[httparse::Header<'_>], base: usize) -> FieldRanges {
+    fields
+        .iter()
+        .map(|field| FieldRange::locate(field, base))
+        .collect()
+}
 
 /// Writes `name: value` lines (names as `http` stores them, lower case).
 pub fn write_fields<'a>(

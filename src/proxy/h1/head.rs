@@ -9,13 +9,11 @@ use http::header::{CONTENT_LENGTH, EXPECT, HOST};
 use http::uri::Authority;
 use http::{Method, Request, StatusCode, Uri, Version};
 
-use super::fields::{build_headers, parse_length, span, FieldRange};
+use super::fields::{build_headers, field_slots, locate_fields, parse_length, span};
 use crate::proxy::headers::hop::{keeps_alive, split_list_elements};
 
 /// The largest request head accepted (request line and fields); larger gets 431.
 pub const MAX_HEAD_BYTES: usize = 64 * 1024;
-/// The most fields a head may carry; more gets 431 (as hyper and nginx bound them).
-const MAX_FIELDS: usize = 100;
 
 /// How the request's body is delimited on the wire.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,11 +58,10 @@ impl Rejection {
 
 /// Takes one complete head off the front of `buf`: `Ok(None)` when more bytes are needed.
 pub fn parse_head(buf: &mut BytesMut) -> Result<Option<Head>, Rejection> {
-    let mut slots = [httparse::EMPTY_HEADER; MAX_FIELDS];
-    let mut ranges = [FieldRange::default(); MAX_FIELDS];
-    let mut parsed = httparse::Request::new(&mut slots);
+    let mut slots = field_slots();
+    let mut parsed = httparse::Request::new(&mut []);
     let base = buf.as_ptr() as usize;
-    let len = match parsed.parse(buf) {
+    let len = match parsed.parse_with_uninit_headers(buf, &mut slots) {
         Ok(httparse::Status::Complete(len)) => len,
         Ok(httparse::Status::Partial) if buf.len() >= MAX_HEAD_BYTES => {
             return Err(Rejection::too_large("request head too large"))
@@ -90,10 +87,7 @@ pub fn parse_head(buf: &mut BytesMut) -> Result<Option<Head>, Rejection> {
     } else {
         Version::HTTP_10
     };
-    let count = parsed.headers.len();
-    for (range, field) in ranges.iter_mut().zip(parsed.headers.iter()) {
-        *range = FieldRange::locate(field, base);
-    }
+    let ranges = locate_fields(parsed.headers, base);
 
     // The header values point into `head` for as long as the request lives (waiting for an
     // upstream connection, say). A head alone in a larger read buffer is copied out, so that it
@@ -109,7 +103,7 @@ pub fn parse_head(buf: &mut BytesMut) -> Result<Option<Head>, Rejection> {
     let uri = Uri::from_maybe_shared(head.slice(at..at + target_len))
         .map_err(|_| Rejection::bad("malformed request target"))?;
     // Room for the forwarding fields the proxy adds.
-    let headers = build_headers(&head, &ranges[..count], 8).map_err(Rejection::bad)?;
+    let headers = build_headers(&head, &ranges, 8).map_err(Rejection::bad)?;
     check_host(&headers, version)?;
     let framing = read_framing(&headers, version)?;
     let keep_alive = keeps_alive(&headers, version);
@@ -284,7 +278,9 @@ mod tests {
             "a".repeat(MAX_HEAD_BYTES)
         );
         assert_eq!(rejected(&big), StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE);
-        let many: String = (0..=MAX_FIELDS).map(|i| format!("X-{i}: 1\r\n")).collect();
+        let many: String = (0..=super::super::fields::MAX_FIELDS)
+            .map(|i| format!("X-{i}: 1\r\n"))
+            .collect();
         let many = format!("GET / HTTP/1.1\r\nHost: x\r\n{many}\r\n");
         assert_eq!(rejected(&many), StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE);
     }

@@ -28,11 +28,11 @@ use tokio::sync::{oneshot, watch};
 use tracing::debug;
 
 use super::body::RequestBody;
-use super::Proxy;
+use super::{Peer, Proxy};
 use crate::privacy::truncate_ip;
 use body::Returned;
 pub use body::{Decoder, Step, WireBody};
-pub use fields::{build_headers, parse_length, write_fields, FieldRange};
+pub use fields::{build_headers, field_slots, locate_fields, parse_length, write_fields};
 use head::{parse_head, Framing, Head, Rejection};
 use reader::{Reader, HEAD_READ};
 use response::{write_head_only, write_refusal, write_response, Exchange};
@@ -87,6 +87,7 @@ pub async fn serve(
     header_timeout: Duration,
     stop: &mut watch::Receiver<bool>,
 ) -> Ended {
+    let visitor = Peer::new(peer);
     let (read, mut write) = stream.into_split();
     let mut reader = Reader::new(read);
     let mut first = true;
@@ -122,7 +123,7 @@ pub async fn serve(
                 };
             }
         };
-        match serve_request(head, reader, &mut write, peer, proxy, stop).await {
+        match serve_request(head, reader, &mut write, &visitor, proxy, stop).await {
             After::Next(kept) => reader = kept,
             After::Close => return Ended::Closed,
             After::Upgrade(reader, upgrade) => {
@@ -170,7 +171,7 @@ async fn serve_request(
     head: Head,
     reader: Reader,
     write: &mut OwnedWriteHalf,
-    peer: SocketAddr,
+    peer: &Peer,
     proxy: &Proxy,
     stop: &watch::Receiver<bool>,
 ) -> After {
@@ -240,7 +241,7 @@ async fn serve_request(
     let keep_alive = match write_response(write, response, exchange).await {
         Ok(keep_alive) => keep_alive,
         Err(error) => {
-            debug!(client = %truncate_ip(peer.ip()), %error, "response cut short");
+            debug!(client = %peer.truncated, %error, "response cut short");
             false
         }
     };
@@ -274,7 +275,7 @@ async fn take_back(
 /// visitor that waits for it sends the body (RFC 9110 §10.1.1).
 async fn answer_expecting_continue(
     proxy: &Proxy,
-    peer: SocketAddr,
+    peer: &Peer,
     request: Request<RequestBody>,
     mut go_ahead: oneshot::Receiver<()>,
     write: &mut OwnedWriteHalf,

@@ -32,6 +32,8 @@ const MAX_REQUEST_ID_LEN: usize = 128;
 pub struct Hop<'a> {
     /// The TCP peer of this connection.
     pub peer: IpAddr,
+    /// `peer` as a field value ([`ip_value`]), made once per connection.
+    pub peer_value: &'a HeaderValue,
     /// `"http"` or `"https"`: the scheme the client used to reach us.
     pub proto: &'static str,
     /// The authority the client asked for (`Host` or HTTP/2 `:authority`), if any.
@@ -62,9 +64,8 @@ pub fn is_trusted_proxy(peer: IpAddr, trusted: &[IpNet]) -> bool {
 /// bytes; a value that still could not be built falls back to a fresh chain, never a panic.
 pub fn add_forwarding_headers(headers: &mut HeaderMap, hop: &Hop<'_>) {
     let peer = hop.peer.to_canonical();
-    let peer_value = to_header_value(peer.to_string());
     let element = to_header_value(format_forwarded_element(peer, hop));
-    let proto = HeaderValue::from_str(hop.proto).ok();
+    let proto = HeaderValue::from_maybe_shared(Bytes::from_static(hop.proto.as_bytes())).ok();
     let host = hop
         .host
         .filter(|h| !h.is_empty())
@@ -83,36 +84,67 @@ pub fn add_forwarding_headers(headers: &mut HeaderMap, hop: &Hop<'_>) {
     let fields = [
         (&X_FORWARDED_PROTO, proto),
         (&X_FORWARDED_HOST, host),
-        (&X_REAL_IP, peer_value.clone()),
+        (&X_REAL_IP, Some(hop.peer_value.clone())),
     ];
     for (name, value) in fields {
         if let Some(value) = value.filter(|_| !headers.contains_key(name)) {
             headers.insert(name, value);
         }
     }
-    if let Some(peer_value) = peer_value {
-        append_to_chain(headers, &X_FORWARDED_FOR, peer_value);
-    }
+    append_to_chain(headers, &X_FORWARDED_FOR, hop.peer_value.clone());
     if let Some(element) = element {
         append_to_chain(headers, &FORWARDED, element);
     }
 }
 
-/// Appends this proxy to `Via` as `<protocol-version> <pseudonym>`, e.g. `1.1 consentry`.
+/// An address as a field value (`192.0.2.7`, `2001:db8::1`), for [`Hop::peer_value`].
+pub fn ip_value(ip: IpAddr) -> HeaderValue {
+    // An address's text is always a valid value; the fallback only keeps this total.
+    to_header_value(ip.to_string()).unwrap_or_else(|| HeaderValue::from_static("unknown"))
+}
+
+/// This proxy's `Via` entries, `<protocol-version> <pseudonym>` (e.g. `1.1 consentry`), one per
+/// protocol version, made once rather than with every message.
 ///
 /// RFC 9110 §7.6.3 requires every proxy to append itself, on requests and responses, so that
 /// loops and protocol downgrades along the chain can be seen; the `HTTP/` prefix is omitted as
 /// the protocol is HTTP. Existing lines are kept, combined with ours into one value. A pseudonym
 /// that is not a valid field value leaves the field untouched.
-pub fn append_via(headers: &mut HeaderMap, version: Version, pseudonym: &str) {
-    let protocol = format_via_protocol_version(version);
-    let mut entry = Vec::with_capacity(protocol.len() + 1 + pseudonym.len());
-    entry.extend_from_slice(protocol.as_bytes());
-    entry.push(b' ');
-    entry.extend_from_slice(pseudonym.as_bytes());
-    if let Ok(entry) = HeaderValue::from_maybe_shared(Bytes::from(entry)) {
-        append_to_chain(headers, &VIA, entry);
+pub struct ViaEntries {
+    entries: Vec<(Version, HeaderValue)>,
+}
+
+impl ViaEntries {
+    pub fn new(pseudonym: &str) -> ViaEntries {
+        let versions = [
+            Version::HTTP_09,
+            Version::HTTP_10,
+            Version::HTTP_11,
+            Version::HTTP_2,
+            Version::HTTP_3,
+        ];
+        let entries = versions
+            .into_iter()
+            .filter_map(|version| {
+                let protocol = format_via_protocol_version(version);
+                let entry = format!("{protocol} {pseudonym}");
+                Some((version, to_header_value(entry)?))
+            })
+            .collect();
+        ViaEntries { entries }
     }
+
+    /// Appends the entry for a message of `version` to its `Via`.
+    pub fn append(&self, headers: &mut HeaderMap, version: Version) {
+        if let Some((_, entry)) = self.entries.iter().find(|(v, _)| *v == version) {
+            append_to_chain(headers, &VIA, entry.clone());
+        }
+    }
+}
+
+/// Appends this proxy to `Via` once (see [`ViaEntries`], which the proxy keeps).
+pub fn append_via(headers: &mut HeaderMap, version: Version, pseudonym: &str) {
+    ViaEntries::new(pseudonym).append(headers, version);
 }
 
 /// Keeps a usable incoming `X-Request-Id` (the first line: 1 to 128 bytes of ASCII
@@ -191,11 +223,21 @@ fn append_to_chain(headers: &mut HeaderMap, name: &HeaderName, ours: HeaderValue
 /// and quoted because `:` is not a token character (RFC 7239 §6).
 fn format_forwarded_element(peer: IpAddr, hop: &Hop<'_>) -> String {
     let mut out = String::with_capacity(64);
-    // Writing to a String cannot fail.
-    let _ = match peer {
-        IpAddr::V4(v4) => write!(out, "for={v4}"),
-        IpAddr::V6(v6) => write!(out, "for=\"[{v6}]\""),
-    };
+    // The address's text, made once per connection; formatted afresh only should it not be.
+    match (peer, hop.peer_value.to_str()) {
+        (IpAddr::V4(_), Ok(text)) => {
+            out.push_str("for=");
+            out.push_str(text);
+        }
+        (IpAddr::V6(_), Ok(text)) => {
+            out.push_str("for=\"[");
+            out.push_str(text);
+            out.push_str("]\"");
+        }
+        // Writing to a String cannot fail.
+        (IpAddr::V4(v4), Err(_)) => drop(write!(out, "for={v4}")),
+        (IpAddr::V6(v6), Err(_)) => drop(write!(out, "for=\"[{v6}]\"")),
+    }
     if is_quotable(hop.proto) {
         out.push_str(";proto=");
         push_token_or_quoted(&mut out, hop.proto);

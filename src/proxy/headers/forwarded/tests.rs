@@ -11,8 +11,10 @@ fn parse_ip(text: &str) -> IpAddr {
 /// Runs [`add_forwarding_headers`] for an `https` hop on a copy of `incoming`.
 fn forward(incoming: &HeaderMap, peer: &str, host: Option<&str>, trusted: bool) -> HeaderMap {
     let mut h = incoming.clone();
+    let peer = parse_ip(peer);
     let hop = Hop {
-        peer: parse_ip(peer),
+        peer,
+        peer_value: &ip_value(peer.to_canonical()),
         proto: "https",
         host,
         trusted,
