@@ -3,6 +3,8 @@
 
 use http::header::{HeaderMap, COOKIE};
 
+use crate::split::{split_at, split_once_at};
+
 /// The value of the first cookie called `name` (browsers send the most specific path first,
 /// RFC 6265 §5.4 step 2). Pairs without `=` and non-UTF-8 fields are skipped.
 pub fn find_request_cookie<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
@@ -10,9 +12,9 @@ pub fn find_request_cookie<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h
         .get_all(COOKIE)
         .iter()
         .filter_map(|line| std::str::from_utf8(line.as_bytes()).ok())
-        .flat_map(|line| line.split(';'))
+        .flat_map(|line| split_at(line, b';'))
         .find_map(|pair| {
-            let (key, value) = pair.split_once('=')?;
+            let (key, value) = split_once_at(pair, b'=')?;
             (key.trim() == name).then(|| value.trim())
         })
 }

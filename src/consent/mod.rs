@@ -17,7 +17,6 @@ pub mod format;
 mod gpc;
 mod json;
 mod klaro;
-mod memo;
 mod onetrust;
 pub mod source;
 mod tarteaucitron;

@@ -7,8 +7,8 @@ use tracing::debug;
 
 use super::cookies::collect_cookie_family;
 use super::format::{ConsentFormat, Reading};
-use super::memo::Memo;
 use super::{find_request_cookie, has_gpc, Consent, ConsentState, MAX_CONSENT_VALUE};
+use crate::memo::Memo;
 use crate::registry::CategorySet;
 
 /// One `[[consent.source]]`: a cookie, its format, and the format's keys mapped to categories.
@@ -17,9 +17,14 @@ pub struct ConsentSource {
     pub format: Box<dyn ConsentFormat>,
     pub cookie: String,
     pub keys: HashMap<String, CategorySet>,
-    /// The readings of the values this source saw lately (see [`Memo`]).
-    memo: Memo,
+    /// The readings of the values this source saw lately: a reading is a pure function of the
+    /// value and of this source's format and keys, fixed for its life (see [`Memo`]).
+    readings: Memo<Box<str>, Result<Option<CategorySet>, &'static str>>,
 }
+
+/// Longer consent values are decoded every time rather than remembered: real ones are a few
+/// hundred bytes at most.
+const MAX_REMEMBERED_VALUE: usize = 1024;
 
 /// Every source, in order of precedence, and the categories `Sec-GPC: 1` denies.
 #[derive(Debug, Default)]
@@ -157,14 +162,17 @@ impl ConsentSource {
             format,
             cookie,
             keys,
-            memo: Memo::default(),
+            readings: Memo::default(),
         }
     }
 
     /// `Ok(Some(granted))` for a choice, `Ok(None)` for "no choice yet", `Err` when unreadable;
     /// remembered for the next visitor who sends the same value.
     fn read(&self, value: &str) -> Result<Option<CategorySet>, &'static str> {
-        self.memo.read_with(value, |value| self.decode(value))
+        if value.len() > MAX_REMEMBERED_VALUE {
+            return self.decode(value);
+        }
+        self.readings.answer(value, |value| self.decode(value))
     }
 
     fn decode(&self, value: &str) -> Result<Option<CategorySet>, &'static str> {

@@ -9,6 +9,7 @@
 use super::rules::{Action, Mode, ViolationKind};
 use super::verdict::{Detail, Judge, Violation};
 use crate::registry::Declaration;
+use crate::split::{split_at, split_once_at};
 
 /// What to do with one request cookie.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -22,12 +23,12 @@ pub struct RequestVerdict<'r> {
 /// The pairs of a `Cookie` header value, as (name, `name=value` pair), in the order sent. A
 /// pair without `=` is named by its whole text.
 pub fn cookie_pairs(text: &str) -> impl Iterator<Item = (&str, &str)> {
-    text.split(';')
+    split_at(text, b';')
         .map(str::trim)
         .filter(|pair| !pair.is_empty())
         .map(|pair| {
             (
-                pair.split_once('=').map_or(pair, |(name, _)| name.trim()),
+                split_once_at(pair, b'=').map_or(pair, |(name, _)| name.trim()),
                 pair,
             )
         })

@@ -10,6 +10,7 @@ use std::fmt;
 use std::ops::Range;
 
 use super::cookie_date::parse_cookie_date;
+use crate::split::find_from;
 
 /// Longest attribute value a browser honours (RFC 6265bis §5.6: a longer cookie-av is
 /// ignored). A longer lifetime value is `Invalid`, so `Max-Age=000…0` cannot pass as a deletion
@@ -286,7 +287,7 @@ impl<'a> SetCookie<'a> {
 
 /// Finds the end of the part that starts at `start` (the next `;`, or the end) and the first
 /// `=` in it (§5.2: name and value split there). The name is short, so it is walked byte by
-/// byte; the value, which may be long, is left to `str::find`, which searches a word at a time.
+/// byte; the value, which may be long, is left to a vectorised search.
 fn scan_segment(line: &str, start: usize) -> (usize, Option<usize>) {
     let rest = line.get(start..).unwrap_or_default();
     for (offset, byte) in rest.bytes().enumerate() {
@@ -294,8 +295,7 @@ fn scan_segment(line: &str, start: usize) -> (usize, Option<usize>) {
             b';' => return (start + offset, None),
             b'=' => {
                 let after = start + offset + 1;
-                let tail = line.get(after..).unwrap_or_default();
-                let end = tail.find(';').map_or(line.len(), |end| after + end);
+                let end = find_from(line, b';', after).unwrap_or(line.len());
                 return (end, Some(start + offset));
             }
             _ => {}

@@ -100,8 +100,11 @@ impl Ctx {
         if configured_host.is_none() {
             self.public_host = forwarded.get(&X_FORWARDED_HOST).cloned();
         }
-        if let Some(client) = forwarded
-            .get(&X_REAL_IP)
+        let real_ip = forwarded.get(&X_REAL_IP);
+        // Most often the field holds this connection's own peer, as this hop wrote it.
+        if real_ip == Some(&self.peer.ip_value) {
+            self.client = self.peer.addr.ip().to_canonical();
+        } else if let Some(client) = real_ip
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.trim().parse().ok())
         {

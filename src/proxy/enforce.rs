@@ -19,6 +19,7 @@ use crate::audit::{
 };
 use crate::config::Enforcement;
 use crate::consent::Consent;
+use crate::memo::Memo;
 use crate::policy::{
     cookie_pairs, judge_request_cookie, judge_set_cookie, Judge, Outcome, Verdict, Violation,
 };
@@ -51,6 +52,8 @@ struct RecordNames {
     unknown: SharedStr,
     /// The granted list of a visitor who granted nothing, the commonest.
     nothing_granted: SharedList,
+    /// The other granted lists made lately: a visitor's choice is one of a few.
+    granted_lists: Memo<CategorySet, SharedList>,
 }
 
 impl RecordNames {
@@ -93,6 +96,7 @@ impl RecordNames {
                 .collect(),
             unknown: SharedStr::from("-"),
             nothing_granted: SharedList::default(),
+            granted_lists: Memo::default(),
         }
     }
 
@@ -118,7 +122,9 @@ impl RecordNames {
         if granted.is_empty() {
             return self.nothing_granted.clone();
         }
-        granted.iter().filter_map(|c| self.category(c)).collect()
+        self.granted_lists.answer(&granted, |granted| {
+            granted.iter().filter_map(|c| self.category(c)).collect()
+        })
     }
 }
 

@@ -24,7 +24,9 @@ use tokio::io::AsyncWrite;
 use tokio::net::TcpStream;
 
 use super::body::RequestBody;
-use super::h1::{build_headers, field_slots, locate_fields, parse_length, write_fields, Decoder};
+use super::h1::{
+    build_headers, field_slots, locate_fields, parse_length, write_fields, Decoder, FieldRanges,
+};
 use super::headers::hop::{keeps_alive, split_list_elements};
 
 pub type UpstreamIo = TokioIo<MaybeHttpsStream<TokioIo<TcpStream>>>;
@@ -324,7 +326,8 @@ fn parse_response_head(
         };
         let status =
             StatusCode::from_u16(code).map_err(|_| ExchangeError::Malformed("bad status code"))?;
-        let ranges = locate_fields(parsed.headers, base);
+        let mut ranges = FieldRanges::new();
+        locate_fields(parsed.headers, base, &mut ranges);
         let head = buf.split_to(len).freeze();
         if status.is_informational() && status != StatusCode::SWITCHING_PROTOCOLS {
             continue;

@@ -21,9 +21,8 @@ pub fn needs_rewrite(headers: &HeaderMap) -> bool {
 /// looks closer and leaves the line alone).
 fn names_a_domain(line: &[u8]) -> bool {
     // Every response's lines go through this: look only where an `=` is, not at every offset.
-    line.iter().enumerate().any(|(i, &byte)| {
-        byte == b'='
-            && i >= 6
+    memchr::memchr_iter(b'=', line).any(|i| {
+        i >= 6
             && line
                 .get(i - 6..i)
                 .is_some_and(|name| name.eq_ignore_ascii_case(b"domain"))

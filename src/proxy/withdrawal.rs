@@ -11,6 +11,7 @@ use super::enforce::{unix_now, Enforcer};
 use crate::consent::Consent;
 use crate::policy::set_cookie::parse_set_cookie;
 use crate::policy::{cookie_pairs, judge_request_cookie, Judge};
+use crate::split::split_once_at;
 
 static SEC_GPC: HeaderName = HeaderName::from_static("sec-gpc");
 
@@ -44,7 +45,7 @@ impl Enforcer {
             let Some(text) = line.to_str().ok() else {
                 continue;
             };
-            let name = text.split_once('=').map_or("", |(name, _)| name.trim());
+            let name = split_once_at(text, b'=').map_or("", |(name, _)| name.trim());
             if !self.rules.consent.owns_cookie(name) {
                 continue;
             }

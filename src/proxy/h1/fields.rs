@@ -23,12 +23,10 @@ pub const fn field_slots<'b>() -> FieldSlots<'b> {
     [const { MaybeUninit::uninit() }; MAX_FIELDS]
 }
 
-/// The ranges of `fields`, found in the buffer that starts at address `base`.
-pub fn locate_fields(fields: &[httparse::Header<'_>], base: usize) -> FieldRanges {
-    fields
-        .iter()
-        .map(|field| FieldRange::locate(field, base))
-        .collect()
+/// Notes in `ranges` where each of `fields` lies in the buffer that starts at address `base`
+/// (filled in place: returning the ranges would copy their whole room).
+pub fn locate_fields(fields: &[httparse::Header<'_>], base: usize, ranges: &mut FieldRanges) {
+    ranges.extend(fields.iter().map(|field| FieldRange::locate(field, base)));
 }
 
 /// Writes `name: value` lines (names as `http` stores them, lower case).

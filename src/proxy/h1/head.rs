@@ -9,7 +9,7 @@ use http::header::{CONTENT_LENGTH, EXPECT, HOST};
 use http::uri::Authority;
 use http::{Method, Request, StatusCode, Uri, Version};
 
-use super::fields::{build_headers, field_slots, locate_fields, parse_length, span};
+use super::fields::{build_headers, field_slots, locate_fields, parse_length, span, FieldRanges};
 use crate::proxy::headers::hop::{keeps_alive, split_list_elements};
 
 /// The largest request head accepted (request line and fields); larger gets 431.
@@ -87,7 +87,8 @@ pub fn parse_head(buf: &mut BytesMut) -> Result<Option<Head>, Rejection> {
     } else {
         Version::HTTP_10
     };
-    let ranges = locate_fields(parsed.headers, base);
+    let mut ranges = FieldRanges::new();
+    locate_fields(parsed.headers, base, &mut ranges);
 
     // The header values point into `head` for as long as the request lives (waiting for an
     // upstream connection, say). A head alone in a larger read buffer is copied out, so that it

@@ -32,7 +32,9 @@ use super::{Peer, Proxy};
 use crate::privacy::truncate_ip;
 use body::Returned;
 pub use body::{Decoder, Step, WireBody};
-pub use fields::{build_headers, field_slots, locate_fields, parse_length, write_fields};
+pub use fields::{
+    build_headers, field_slots, locate_fields, parse_length, write_fields, FieldRanges,
+};
 use head::{parse_head, Framing, Head, Rejection};
 use reader::{Reader, HEAD_READ};
 use response::{write_head_only, write_refusal, write_response, Exchange};

@@ -13,6 +13,8 @@ use http::header::{HeaderMap, HeaderName, HeaderValue, FORWARDED, VIA};
 use http::Version;
 use ipnet::IpNet;
 
+use super::present::{find_present, Present};
+
 /// De facto list of client and proxy addresses, oldest first.
 pub static X_FORWARDED_FOR: HeaderName = HeaderName::from_static("x-forwarded-for");
 /// De facto scheme (`http`/`https`) the client used to reach the first proxy.
@@ -70,32 +72,48 @@ pub fn add_forwarding_headers(headers: &mut HeaderMap, hop: &Hop<'_>) {
         .host
         .filter(|h| !h.is_empty())
         .and_then(|h| HeaderValue::from_str(h).ok());
+    let mut present = find_present(headers, &FORWARDING);
     if !hop.trusted {
-        for name in [
-            &X_FORWARDED_FOR,
-            &FORWARDED,
-            &X_FORWARDED_PROTO,
-            &X_FORWARDED_HOST,
-            &X_REAL_IP,
-        ] {
+        for name in present.names(&FORWARDING) {
             headers.remove(name);
         }
+        present = Present::default();
     }
     let fields = [
-        (&X_FORWARDED_PROTO, proto),
-        (&X_FORWARDED_HOST, host),
-        (&X_REAL_IP, Some(hop.peer_value.clone())),
+        (PROTO, proto),
+        (HOST, host),
+        (REAL_IP, Some(hop.peer_value.clone())),
     ];
-    for (name, value) in fields {
-        if let Some(value) = value.filter(|_| !headers.contains_key(name)) {
-            headers.insert(name, value);
+    for (index, value) in fields {
+        if let Some(value) = value.filter(|_| !present.has(index)) {
+            headers.insert(&FORWARDING[index], value);
         }
     }
-    append_to_chain(headers, &X_FORWARDED_FOR, hop.peer_value.clone());
-    if let Some(element) = element {
-        append_to_chain(headers, &FORWARDED, element);
+    let chains = [(FOR, Some(hop.peer_value.clone())), (ELEMENTS, element)];
+    for (index, ours) in chains {
+        match ours {
+            Some(ours) if present.has(index) => append_to_chain(headers, &FORWARDING[index], ours),
+            Some(ours) => {
+                headers.insert(&FORWARDING[index], ours);
+            }
+            None => {}
+        }
     }
 }
+
+/// The forwarding fields, each named once: looked for in one pass over the request's names.
+static FORWARDING: [HeaderName; 5] = [
+    HeaderName::from_static("x-forwarded-for"),
+    FORWARDED,
+    HeaderName::from_static("x-forwarded-proto"),
+    HeaderName::from_static("x-forwarded-host"),
+    HeaderName::from_static("x-real-ip"),
+];
+const FOR: usize = 0;
+const ELEMENTS: usize = 1;
+const PROTO: usize = 2;
+const HOST: usize = 3;
+const REAL_IP: usize = 4;
 
 /// An address as a field value (`192.0.2.7`, `2001:db8::1`), for [`Hop::peer_value`].
 pub fn ip_value(ip: IpAddr) -> HeaderValue {
@@ -277,7 +295,9 @@ fn is_quotable(value: &str) -> bool {
 
 /// RFC 9110 §5.6.2 `tchar`.
 fn is_tchar(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
+    matches!(b, b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9'
+        | b'!' | b'#' | b'$' | b'%' | b'&' | b'\'' | b'*' | b'+' | b'-' | b'.' | b'^' | b'_' | b'`'
+        | b'|' | b'~')
 }
 
 /// Turns a freshly built string into a value without copying it; `None` if it is invalid.

@@ -10,6 +10,8 @@ use http::header::{
 };
 use http::Version;
 
+use super::present::find_present;
+
 /// The fields that are always connection-specific, whether or not `Connection` names them
 /// (RFC 9110 §7.6.1). `Keep-Alive` and `Proxy-Connection` are not in `http`'s table but are
 /// hop-by-hop too (RFC 9112 Appendix C.2.2). `Proxy-Authenticate` / `Proxy-Authorization` are
@@ -77,7 +79,7 @@ pub fn remove_hop_by_hop_headers(headers: &mut HeaderMap) {
     for name in named {
         headers.remove(name);
     }
-    for name in &FIXED_HOP_BY_HOP {
+    for name in find_present(headers, &FIXED_HOP_BY_HOP).names(&FIXED_HOP_BY_HOP) {
         headers.remove(name);
     }
 }

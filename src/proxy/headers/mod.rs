@@ -5,4 +5,5 @@
 pub mod cookie_lines;
 pub mod forwarded;
 pub mod hop;
+pub mod present;
 pub mod rewrite;
