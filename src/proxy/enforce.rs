@@ -176,6 +176,10 @@ impl Enforcer {
         let mut template = None;
         edit_set_cookie_lines(headers, |line| {
             let verdict = judge_set_cookie(&judge, line.as_bytes());
+            if records.capacity() == 0 && !verdict.violations.is_empty() {
+                // Room for a response's usual few, taken once.
+                records.reserve(4);
+            }
             records.reserve(verdict.violations.len());
             for violation in verdict.violations.iter() {
                 let template =

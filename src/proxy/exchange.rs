@@ -89,13 +89,6 @@ impl Wire {
             }
         }
     }
-
-    /// Lets go of a drained buffer's memory while the connection waits in the pool.
-    pub fn release_buffer(&mut self) {
-        if self.buf.is_empty() {
-            self.buf = BytesMut::new();
-        }
-    }
 }
 
 /// Reads what the connection has into `buf`: `Ok(0)` at the end of the stream.

@@ -22,6 +22,7 @@ mod pool;
 mod rewrite;
 pub mod server;
 mod set_cookie_lines;
+mod spare;
 mod tunnel;
 mod upstream_body;
 mod withdrawal;

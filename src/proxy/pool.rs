@@ -26,6 +26,7 @@ use tracing::debug;
 
 use super::body::RequestBody;
 use super::exchange::{exchange, ExchangeError, ResponseHead, Wire};
+use super::spare::give_back_header_map;
 use super::upstream_body::{UpstreamBody, UpstreamUpgrade};
 use crate::admin::Counters;
 
@@ -135,7 +136,10 @@ impl UpstreamPool {
                 conn.reused && matches!(body, RequestBody::Empty) && parts.method.is_idempotent();
             let sending = std::mem::replace(&mut body, RequestBody::Empty);
             match exchange(&mut conn.wire, &parts, sending).await {
-                Ok(head) => return Ok(self.attach(conn, head)),
+                Ok(head) => {
+                    give_back_header_map(parts.headers);
+                    return Ok(self.attach(conn, head));
+                }
                 Err(ExchangeError::NoResponse(error)) if retryable => {
                     debug!(error = ?error, "pooled upstream connection was closed: retrying on another");
                 }
@@ -235,8 +239,11 @@ impl UpstreamPool {
 
 impl Shared {
     /// To the oldest waiting request, or else to the idle list.
+    ///
+    /// The connection keeps its read buffer: the next response read on it reuses the room once
+    /// this response's bytes are written and dropped (at most `max_upstream_connections`
+    /// buffers of 8 KiB, freed with the connection when it idles out).
     pub fn put_back(self: &Arc<Self>, mut conn: Conn) {
-        conn.wire.release_buffer();
         {
             let mut lists = lock(&self.lists);
             loop {

@@ -2,6 +2,7 @@
 //! live inside `Expires`). Nothing is copied until the first line actually changes.
 
 use http::header::{HeaderMap, HeaderValue, SET_COOKIE};
+use smallvec::SmallVec;
 
 pub enum LineChange {
     Keep,
@@ -15,7 +16,8 @@ pub fn edit_set_cookie_lines(
     headers: &mut HeaderMap,
     mut change: impl FnMut(&HeaderValue) -> LineChange,
 ) -> bool {
-    let mut edited: Option<Vec<HeaderValue>> = None;
+    // On the stack for a response's usual few lines.
+    let mut edited: Option<SmallVec<[HeaderValue; 8]>> = None;
     for (i, line) in headers.get_all(SET_COOKIE).iter().enumerate() {
         let answer = change(line);
         if edited.is_none() && !matches!(answer, LineChange::Keep) {

@@ -7,6 +7,8 @@ use bytes::Bytes;
 use http::header::{HeaderMap, HeaderName, HeaderValue};
 use smallvec::SmallVec;
 
+use crate::proxy::spare::take_header_map;
+
 /// The most fields a head may carry (as hyper and nginx bound them): more gets 431 from the
 /// visitor's side and a 502 from the upstream's.
 pub const MAX_FIELDS: usize = 100;
@@ -84,7 +86,7 @@ pub fn build_headers(
     ranges: &[FieldRange],
     room: usize,
 ) -> Result<HeaderMap, &'static str> {
-    let mut headers = HeaderMap::with_capacity(ranges.len() + room);
+    let mut headers = take_header_map(ranges.len() + room);
     for range in ranges {
         let (at, len) = range.name;
         let name =

@@ -32,11 +32,13 @@ use super::{Peer, Proxy};
 use crate::privacy::truncate_ip;
 use body::Returned;
 pub use body::{Decoder, Step, WireBody};
+pub use fields::MAX_FIELDS;
 pub use fields::{
     build_headers, field_slots, locate_fields, parse_length, write_fields, FieldRanges,
 };
 use head::{parse_head, Framing, Head, Rejection};
-use reader::{Reader, HEAD_READ};
+use reader::Reader;
+pub use reader::HEAD_READ;
 use response::{write_head_only, write_refusal, write_response, Exchange};
 
 /// What an HTTP/2 connection opens with (RFC 9113 §3.4).

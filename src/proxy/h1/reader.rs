@@ -1,7 +1,8 @@
 //! The read side of a visitor's connection and the bytes received but not yet used.
 //!
 //! The buffer is sized by what arrives: it is empty between requests (an idle keep-alive
-//! connection holds no buffer at all), and a request head keeps only its own bytes alive.
+//! connection holds no buffer at all: a drained one goes back to the thread's spares), and a
+//! request head keeps only its own bytes alive.
 
 use std::io;
 use std::pin::Pin;
@@ -9,6 +10,8 @@ use std::task::{ready, Context, Poll};
 
 use bytes::BytesMut;
 use tokio::net::tcp::OwnedReadHalf;
+
+use crate::proxy::spare::{give_back_head_buffer, take_head_buffer};
 
 /// How much is read at once when a request head starts (most heads fit).
 pub const HEAD_READ: usize = 4 * 1024;
@@ -35,6 +38,9 @@ impl Reader {
             ready!(self.io.as_ref().poll_read_ready(cx))?;
             // Reserved only once there is something to read: a connection waiting for its next
             // request holds no memory for it.
+            if self.buf.capacity() == 0 {
+                self.buf = take_head_buffer();
+            }
             self.buf.reserve(chunk);
             // A read through `AsyncRead` (not `try_read_buf`): a short read clears the socket's
             // readiness, so the next request's wait starts with no `EAGAIN` read (strace: half a
@@ -54,7 +60,7 @@ impl Reader {
     /// Lets go of a drained buffer's memory before waiting for the next request.
     pub fn release_buffer(&mut self) {
         if self.buf.is_empty() {
-            self.buf = BytesMut::new();
+            give_back_head_buffer(std::mem::take(&mut self.buf));
         }
     }
 }

@@ -19,6 +19,7 @@ use tokio::io::AsyncWriteExt;
 use tokio::net::tcp::OwnedWriteHalf;
 
 use super::fields::{parse_length, write_fields};
+use crate::proxy::spare::give_back_header_map;
 
 /// Data pieces smaller than this are copied beside the head or the pieces before them.
 const GATHER_BELOW: usize = 16 * 1024;
@@ -62,6 +63,7 @@ where
         parts.headers.insert(DATE, current_date());
     }
     let mut out = encode_head(parts.status, &parts.headers);
+    give_back_header_map(std::mem::take(&mut parts.headers));
     if framing == Framing::None {
         io.write_all(&out).await?;
         return Ok(keep_alive);
