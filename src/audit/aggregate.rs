@@ -170,8 +170,8 @@ mod tests {
             request_id: format!("req-{path}").into(),
             host: "portal".into(),
             path: path.into(),
-            cookie: cookie.to_owned(),
-            cookie_path: Some("/".to_owned()),
+            cookie: cookie.into(),
+            cookie_path: Some("/".into()),
             client: Some("192.0.2.0/24".into()),
             ..ViolationRecord::sample()
         }

@@ -25,9 +25,9 @@ pub struct ViolationRecord {
     /// `response` (a `Set-Cookie` line) or `request` (a `Cookie` the browser sent).
     pub direction: &'static str,
     /// The cookie's name; never its value.
-    pub cookie: String,
-    pub cookie_domain: Option<String>,
-    pub cookie_path: Option<String>,
+    pub cookie: SharedStr,
+    pub cookie_domain: Option<SharedStr>,
+    pub cookie_path: Option<SharedStr>,
     pub kind: &'static str,
     /// The matching declaration, described (`name "sessionid"`, `glob "_ga_*"`).
     pub declaration: Option<SharedStr>,
@@ -146,7 +146,7 @@ impl ViolationRecord {
             path: "/".into(),
             status: 200,
             direction: "response",
-            cookie: "_ga".to_owned(),
+            cookie: "_ga".into(),
             cookie_domain: None,
             cookie_path: None,
             kind: "no-consent",

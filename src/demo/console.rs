@@ -74,8 +74,8 @@ mod tests {
 
     fn record(kind: &'static str, action: &'static str, enforced: bool) -> ViolationRecord {
         ViolationRecord {
-            cookie: "_pk_id.1.a1b2".to_owned(),
-            cookie_path: Some("/".to_owned()),
+            cookie: "_pk_id.1.a1b2".into(),
+            cookie_path: Some("/".into()),
             kind,
             declaration: Some("glob \"_pk_id.*\"".into()),
             category: Some("statistics".into()),

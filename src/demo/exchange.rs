@@ -72,7 +72,7 @@ impl Exchange {
             logged: records
                 .iter()
                 .filter(|r| !r.enforced)
-                .map(|r| (r.cookie.clone(), r.kind))
+                .map(|r| (r.cookie.to_string(), r.kind))
                 .collect(),
             stripped: list_enforced_drops(records, "request"),
             deleted: list_deleted_names(&reply.cookies),
@@ -209,7 +209,7 @@ fn list_enforced_drops(
     records
         .iter()
         .filter(|r| r.direction == direction && r.enforced && r.action == "drop")
-        .map(|r| (r.cookie.clone(), r.kind))
+        .map(|r| (r.cookie.to_string(), r.kind))
         .collect()
 }
 
@@ -254,7 +254,7 @@ mod tests {
     fn record(direction: &'static str, cookie: &str, kind: &'static str) -> ViolationRecord {
         ViolationRecord {
             direction,
-            cookie: cookie.to_owned(),
+            cookie: cookie.into(),
             kind,
             category: Some("statistics".into()),
             consent_state: "refused",

@@ -54,6 +54,9 @@ struct RecordNames {
     nothing_granted: SharedList,
     /// The other granted lists made lately: a visitor's choice is one of a few.
     granted_lists: Memo<CategorySet, SharedList>,
+    /// The cookie names, domains and paths records named lately: a portal sets a few cookies,
+    /// so each record shares them rather than copying them.
+    texts: Memo<Box<str>, SharedStr>,
 }
 
 impl RecordNames {
@@ -97,6 +100,7 @@ impl RecordNames {
             unknown: SharedStr::from("-"),
             nothing_granted: SharedList::default(),
             granted_lists: Memo::default(),
+            texts: Memo::default(),
         }
     }
 
@@ -111,6 +115,11 @@ impl RecordNames {
     /// The request's text, or `-` when it is absent.
     fn text_or_unknown(&self, text: Option<&str>) -> SharedStr {
         text.map_or_else(|| self.unknown.clone(), SharedStr::from)
+    }
+
+    /// `text` shared: made once, then handed out again while it is remembered.
+    fn text(&self, text: &str) -> SharedStr {
+        self.texts.answer(text, |text| SharedStr::from(text))
     }
 
     fn category(&self, id: CategoryId) -> Option<SharedStr> {
@@ -391,9 +400,9 @@ impl Enforcer {
             path: template.path.clone(),
             status: template.status,
             direction: seen.direction,
-            cookie: seen.cookie.into_owned(),
-            cookie_domain: seen.domain.map(str::to_owned),
-            cookie_path: seen.path.map(str::to_owned),
+            cookie: names.text(&seen.cookie),
+            cookie_domain: seen.domain.map(|domain| names.text(domain)),
+            cookie_path: seen.path.map(|path| names.text(path)),
             kind: violation.kind.as_str(),
             declaration: seen
                 .declaration
