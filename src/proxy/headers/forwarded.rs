@@ -101,7 +101,8 @@ pub fn add_forwarding_headers(headers: &mut HeaderMap, hop: &Hop<'_>) {
     }
 }
 
-/// The forwarding fields, each named once: looked for in one pass over the request's names.
+/// The forwarding fields, looked for in one pass over the request's names (the same names as
+/// the statics above, which a test checks).
 static FORWARDING: [HeaderName; 5] = [
     HeaderName::from_static("x-forwarded-for"),
     FORWARDED,
@@ -158,11 +159,6 @@ impl ViaEntries {
             append_to_chain(headers, &VIA, entry.clone());
         }
     }
-}
-
-/// Appends this proxy to `Via` once (see [`ViaEntries`], which the proxy keeps).
-pub fn append_via(headers: &mut HeaderMap, version: Version, pseudonym: &str) {
-    ViaEntries::new(pseudonym).append(headers, version);
 }
 
 /// Keeps a usable incoming `X-Request-Id` (the first line: 1 to 128 bytes of ASCII

@@ -165,7 +165,7 @@ fn trusts_an_ipv4_mapped_peer_inside_a_v4_network() {
 #[test]
 fn appends_via_when_absent() {
     let mut h = HeaderMap::new();
-    append_via(&mut h, Version::HTTP_11, "consentry");
+    ViaEntries::new("consentry").append(&mut h, Version::HTTP_11);
     assert_eq!(read(&h, &VIA), "1.1 consentry");
 }
 
@@ -175,7 +175,7 @@ fn appends_via_after_combined_existing_lines() {
     let mut h = HeaderMap::new();
     h.append(&VIA, to_value(b"1.0 fred, 1.1 p.example.net"));
     h.append(&VIA, to_value(b"2 edge"));
-    append_via(&mut h, Version::HTTP_11, "consentry");
+    ViaEntries::new("consentry").append(&mut h, Version::HTTP_11);
     let via = read(&h, &VIA);
     assert_eq!(via, "1.0 fred, 1.1 p.example.net, 2 edge, 1.1 consentry");
 }
@@ -189,7 +189,7 @@ fn writes_the_bare_protocol_version_for_every_http_version() {
         .chain([Version::HTTP_2, Version::HTTP_3]);
     for (version, expected) in versions.zip(["0.9 c", "1.0 c", "1.1 c", "2 c", "3 c"]) {
         let mut h = HeaderMap::new();
-        append_via(&mut h, version, "c");
+        ViaEntries::new("c").append(&mut h, version);
         assert_eq!(read(&h, &VIA), expected);
     }
 }
@@ -199,7 +199,7 @@ fn writes_the_bare_protocol_version_for_every_http_version() {
 fn leaves_via_untouched_for_an_invalid_pseudonym() {
     let mut h = HeaderMap::new();
     h.append(&VIA, to_value(b"1.1 edge"));
-    append_via(&mut h, Version::HTTP_11, "bad\npseudonym");
+    ViaEntries::new("bad\npseudonym").append(&mut h, Version::HTTP_11);
     assert_eq!(read(&h, &VIA), "1.1 edge");
 }
 
@@ -258,4 +258,21 @@ fn generates_different_request_ids() {
     let first = ensure_request_id(&mut HeaderMap::new());
     let second = ensure_request_id(&mut HeaderMap::new());
     assert_ne!(first, second);
+}
+
+#[test]
+fn the_forwarding_names_looked_for_are_the_published_ones() {
+    let published = [
+        &X_FORWARDED_FOR,
+        &FORWARDED,
+        &X_FORWARDED_PROTO,
+        &X_FORWARDED_HOST,
+        &X_REAL_IP,
+    ];
+    for (index, name) in [FOR, ELEMENTS, PROTO, HOST, REAL_IP]
+        .into_iter()
+        .zip(published)
+    {
+        assert_eq!(&FORWARDING[index], name);
+    }
 }
