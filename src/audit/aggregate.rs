@@ -9,52 +9,54 @@ use foldhash::fast::RandomState;
 use std::time::{Duration, Instant};
 
 use super::record::ViolationRecord;
-use super::shared::SharedStr;
+use super::shared::{SharedList, SharedStr};
 
 /// Everything that makes two violations "the same" (request id, method, path, status and time
 /// are deliberately not part of it: they are those of the first occurrence). Borrowed from the
-/// record: counting a violation copies nothing.
+/// record: counting a violation copies nothing. The shared texts hash as their text, and compare
+/// equal at once when both records share the same one (as records of the same violation mostly
+/// do), before any byte is compared.
 #[derive(Debug, PartialEq, Eq, Hash)]
 struct Key<'r> {
     direction: &'static str,
-    cookie: &'r str,
-    cookie_domain: Option<&'r str>,
-    cookie_path: Option<&'r str>,
+    cookie: &'r SharedStr,
+    cookie_domain: Option<&'r SharedStr>,
+    cookie_path: Option<&'r SharedStr>,
     kind: &'static str,
-    declaration: Option<&'r str>,
-    category: Option<&'r str>,
+    declaration: Option<&'r SharedStr>,
+    category: Option<&'r SharedStr>,
     consent_state: &'static str,
-    consent_source: Option<&'r str>,
-    granted: &'r [SharedStr],
+    consent_source: Option<&'r SharedStr>,
+    granted: &'r SharedList,
     gpc: bool,
     action: &'static str,
     mode: &'static str,
     enforced: bool,
-    detail: Option<&'r str>,
-    host: &'r str,
-    client: Option<&'r str>,
+    detail: Option<&'r SharedStr>,
+    host: &'r SharedStr,
+    client: Option<&'r SharedStr>,
 }
 
 impl<'r> Key<'r> {
     fn of(r: &'r ViolationRecord) -> Key<'r> {
         Key {
             direction: r.direction,
-            cookie: r.cookie.as_str(),
-            cookie_domain: r.cookie_domain.as_deref(),
-            cookie_path: r.cookie_path.as_deref(),
+            cookie: &r.cookie,
+            cookie_domain: r.cookie_domain.as_ref(),
+            cookie_path: r.cookie_path.as_ref(),
             kind: r.kind,
-            declaration: r.declaration.as_deref(),
-            category: r.category.as_deref(),
+            declaration: r.declaration.as_ref(),
+            category: r.category.as_ref(),
             consent_state: r.consent_state,
-            consent_source: r.consent_source.as_deref(),
+            consent_source: r.consent_source.as_ref(),
             granted: &r.granted,
             gpc: r.gpc,
             action: r.action,
             mode: r.mode,
             enforced: r.enforced,
-            detail: r.detail.as_deref(),
-            host: r.host.as_str(),
-            client: r.client.as_deref(),
+            detail: r.detail.as_ref(),
+            host: &r.host,
+            client: r.client.as_ref(),
         }
     }
 }

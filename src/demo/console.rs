@@ -63,7 +63,8 @@ fn describe_reason(record: &ViolationRecord) -> String {
         "undeclared" | "request-undeclared" => "(not in the cookie registry)".to_owned(),
         _ => record
             .detail
-            .clone()
+            .as_ref()
+            .map(|detail| detail.to_string())
             .unwrap_or_else(|| format!("({})", record.category.as_deref().unwrap_or("-"))),
     }
 }
@@ -98,7 +99,7 @@ mod tests {
     #[test]
     fn a_capped_cookie_shows_the_lifetimes() {
         let mut capped = record("lifetime-exceeded", "cap", true);
-        capped.detail = Some("declared at most 34186698 s, set for 63072000 s".to_owned());
+        capped.detail = Some("declared at most 34186698 s, set for 63072000 s".into());
         let line = describe_violation(&capped);
         assert!(line.starts_with("~ capped"), "{line}");
         assert!(line.contains("set for 63072000 s"), "{line}");

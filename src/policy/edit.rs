@@ -3,6 +3,8 @@
 
 use std::fmt::Write as _;
 
+use smallvec::SmallVec;
+
 use super::cookie_date::format_http_date;
 use super::set_cookie::SetCookie;
 use super::verdict::Missing;
@@ -28,7 +30,8 @@ impl Edits {
 /// `Max-Age` stays a `Max-Age`, an `Expires` an `Expires`, the latter for old browsers); a
 /// `session` maximum removes both.
 pub fn apply_edits(line: &str, cookie: &SetCookie<'_>, edits: &Edits, now: i64) -> String {
-    let mut cuts: Vec<std::ops::Range<usize>> = Vec::new();
+    // At most four spans of each kind (`Spans`): on the stack.
+    let mut cuts: SmallVec<[std::ops::Range<usize>; 8]> = SmallVec::new();
     if edits.cap.is_some() {
         cuts.extend(cookie.lifetime_spans.iter());
     }

@@ -10,7 +10,6 @@ use std::fmt;
 use std::ops::Range;
 
 use super::cookie_date::parse_cookie_date;
-use crate::split::find_from;
 
 /// Longest attribute value a browser honours (RFC 6265bis §5.6: a longer cookie-av is
 /// ignored). A longer lifetime value is `Invalid`, so `Max-Age=000…0` cannot pass as a deletion
@@ -185,28 +184,31 @@ impl fmt::Display for ParseError {
 impl std::error::Error for ParseError {}
 
 /// Parses one Set-Cookie field value (RFC 6265 §5.2) without allocating: one vectorised read
-/// for control characters, then one walk that splits at `;` and the first `=` of each part.
+/// for control characters, then one walk over the bytes that splits at `;` and the first `=` of
+/// each part, with byte ranges until a field is stored (every line of every response comes
+/// through here, so the walk avoids re-checking `str` boundaries at each step).
 /// Attribute names match case-insensitively (§5.2 "case-insensitive match"); unknown and
 /// empty (`;;`) attributes are skipped; SP and HTAB around `=` and `;` are trimmed; a comma is
 /// not a separator (an `Expires` date contains one).
 pub fn parse_set_cookie(line: &str) -> Result<SetCookie<'_>, ParseError> {
-    if has_control_chars(line.as_bytes()) {
+    let bytes = line.as_bytes();
+    if has_control_chars(bytes) {
         return Err(ParseError::InvalidChars);
     }
-    let (end, equals) = scan_segment(line, 0);
+    let (end, equals) = scan_segment(bytes, 0);
     let Some(equals) = equals else {
-        return Err(match trim_wsp(line) {
-            "" => ParseError::Empty,
-            _ => ParseError::NoEquals,
+        return Err(match trim_wsp(bytes, 0..bytes.len()).is_empty() {
+            true => ParseError::Empty,
+            false => ParseError::NoEquals,
         });
     };
-    let name = trim_wsp(slice(line, 0..equals));
+    let name = trim_wsp(bytes, 0..equals);
     if name.is_empty() {
         return Err(ParseError::EmptyName);
     }
     let mut cookie = SetCookie {
-        name,
-        value: trim_wsp(slice(line, equals + 1..end)),
+        name: slice(line, name),
+        value: slice(line, trim_wsp(bytes, equals + 1..end)),
         max_age: None,
         expires: None,
         domain: None,
@@ -221,11 +223,11 @@ pub fn parse_set_cookie(line: &str) -> Result<SetCookie<'_>, ParseError> {
     // `semicolon` is the index of the `;` that opens the next attribute (§5.2 step 1 of the
     // unparsed-attributes loop).
     let mut semicolon = end;
-    while semicolon < line.len() {
-        let (end, equals) = scan_segment(line, semicolon + 1);
-        let name = slice(line, semicolon + 1..equals.unwrap_or(end));
-        let value = equals.map_or("", |equals| slice(line, equals + 1..end));
-        cookie.apply_attribute(trim_wsp(name), trim_wsp(value), semicolon..end)?;
+    while semicolon < bytes.len() {
+        let (end, equals) = scan_segment(bytes, semicolon + 1);
+        let name = trim_wsp(bytes, semicolon + 1..equals.unwrap_or(end));
+        let value = equals.map_or(end..end, |equals| trim_wsp(bytes, equals + 1..end));
+        cookie.apply_attribute(line, name, value, semicolon..end)?;
         semicolon = end;
     }
     Ok(cookie)
@@ -250,36 +252,40 @@ impl<'a> SetCookie<'a> {
         self.lifetime(now) == Lifetime::Expired
     }
 
-    /// Applies one trimmed attribute (RFC 6265 §5.2.1-§5.2.6, RFC 6265bis §5.6.7); `span` runs
-    /// from its `;` to the next `;` or the end.
+    /// Applies one trimmed attribute (RFC 6265 §5.2.1-§5.2.6, RFC 6265bis §5.6.7), given as the
+    /// ranges of its name and value in `line`; `span` runs from its `;` to the next `;` or the end.
     fn apply_attribute(
         &mut self,
-        name: &str,
-        value: &'a str,
+        line: &'a str,
+        name: Range<usize>,
+        value: Range<usize>,
         span: Range<usize>,
     ) -> Result<(), ParseError> {
-        let is = |expected: &str| name.eq_ignore_ascii_case(expected);
-        if is("max-age") {
-            self.lifetime_spans.push(span)?;
-            self.max_age = Some(parse_max_age(value));
-        } else if is("expires") {
-            self.lifetime_spans.push(span)?;
-            self.expires = Some(parse_expires(value));
-        } else if is("samesite") {
-            self.same_site_spans.push(span)?;
-            self.same_site = Some(parse_same_site(value));
-        } else if is("domain") {
-            if !value.is_empty() {
-                self.domain = Some(value);
+        let name = line.as_bytes().get(name).unwrap_or_default();
+        // The length picks the one or two names to compare with.
+        let is = |expected: &str| name.eq_ignore_ascii_case(expected.as_bytes());
+        match name.len() {
+            7 if is("max-age") => {
+                self.lifetime_spans.push(span)?;
+                self.max_age = Some(parse_max_age(slice(line, value)));
             }
-        } else if is("path") {
-            self.path = Some(value).filter(|path| path.starts_with('/'));
-        } else if is("secure") {
-            self.secure = true;
-        } else if is("httponly") {
-            self.http_only = true;
-        } else if is("partitioned") {
-            self.partitioned = true;
+            7 if is("expires") => {
+                self.lifetime_spans.push(span)?;
+                self.expires = Some(parse_expires(slice(line, value)));
+            }
+            8 if is("samesite") => {
+                self.same_site_spans.push(span)?;
+                self.same_site = Some(parse_same_site(slice(line, value)));
+            }
+            8 if is("httponly") => self.http_only = true,
+            // An empty `Domain=` leaves an earlier one in place (§5.2.3).
+            6 if is("domain") && !value.is_empty() => self.domain = Some(slice(line, value)),
+            6 if is("secure") => self.secure = true,
+            4 if is("path") => {
+                self.path = Some(slice(line, value)).filter(|path| path.starts_with('/'));
+            }
+            11 if is("partitioned") => self.partitioned = true,
+            _ => {}
         }
         Ok(())
     }
@@ -288,20 +294,21 @@ impl<'a> SetCookie<'a> {
 /// Finds the end of the part that starts at `start` (the next `;`, or the end) and the first
 /// `=` in it (§5.2: name and value split there). The name is short, so it is walked byte by
 /// byte; the value, which may be long, is left to a vectorised search.
-fn scan_segment(line: &str, start: usize) -> (usize, Option<usize>) {
-    let rest = line.get(start..).unwrap_or_default();
-    for (offset, byte) in rest.bytes().enumerate() {
+fn scan_segment(bytes: &[u8], start: usize) -> (usize, Option<usize>) {
+    let rest = bytes.get(start..).unwrap_or_default();
+    for (offset, byte) in rest.iter().enumerate() {
         match byte {
             b';' => return (start + offset, None),
             b'=' => {
-                let after = start + offset + 1;
-                let end = find_from(line, b';', after).unwrap_or(line.len());
+                let after = offset + 1;
+                let value = rest.get(after..).unwrap_or_default();
+                let end = memchr::memchr(b';', value).map_or(bytes.len(), |at| start + after + at);
                 return (end, Some(start + offset));
             }
             _ => {}
         }
     }
-    (line.len(), None)
+    (bytes.len(), None)
 }
 
 /// True when the line holds a CTL byte other than HTAB (RFC 6265bis §5.6 step 1). Written as
@@ -317,22 +324,37 @@ fn has_control_chars(bytes: &[u8]) -> bool {
 /// clamped to the `i64` range instead of overflowing.
 fn parse_max_age(value: &str) -> MaxAge {
     let (negative, digits) = match value.strip_prefix('-') {
-        Some(digits) => (true, digits),
-        None => (false, value),
+        Some(digits) => (true, digits.as_bytes()),
+        None => (false, value.as_bytes()),
     };
-    if digits.is_empty() || value.len() > MAX_ATTRIBUTE_VALUE {
+    if digits.is_empty()
+        || value.len() > MAX_ATTRIBUTE_VALUE
+        || !digits.iter().all(u8::is_ascii_digit)
+    {
         return MaxAge::Invalid;
     }
-    let seconds = digits.bytes().try_fold(0_i64, |seconds, byte| {
-        let digit = i64::from(byte.checked_sub(b'0').filter(|digit| *digit <= 9)?);
-        let shifted = seconds.saturating_mul(10);
-        Some(if negative {
-            shifted.saturating_sub(digit)
+    // Up to 18 digits cannot overflow an `i64`: the usual case needs no saturating steps.
+    let seconds = if digits.len() <= 18 {
+        let magnitude = digits.iter().fold(0_i64, |seconds, digit| {
+            seconds * 10 + i64::from(digit - b'0')
+        });
+        if negative {
+            -magnitude
         } else {
-            shifted.saturating_add(digit)
+            magnitude
+        }
+    } else {
+        digits.iter().fold(0_i64, |seconds, digit| {
+            let shifted = seconds.saturating_mul(10);
+            let digit = i64::from(digit - b'0');
+            if negative {
+                shifted.saturating_sub(digit)
+            } else {
+                shifted.saturating_add(digit)
+            }
         })
-    });
-    seconds.map_or(MaxAge::Invalid, MaxAge::Seconds)
+    };
+    MaxAge::Seconds(seconds)
 }
 
 /// Reads `Expires` per RFC 6265 §5.2.1 with the §5.1.1 date algorithm.
@@ -356,21 +378,20 @@ fn parse_same_site(value: &str) -> SameSite {
     }
 }
 
-/// Trims the whitespace RFC 6265 §5.2 removes: SP and HTAB only. Byte-wise, since both are
-/// ASCII: `str::trim_matches` would decode chars and cost several times more.
-fn trim_wsp(text: &str) -> &str {
+/// Trims the whitespace RFC 6265 §5.2 removes from `range`: SP and HTAB only. Byte-wise,
+/// since both are ASCII: `str::trim_matches` would decode chars and cost several times more.
+fn trim_wsp(bytes: &[u8], range: Range<usize>) -> Range<usize> {
     let is_content = |byte: &u8| *byte != b' ' && *byte != b'\t';
-    let bytes = text.as_bytes();
-    let start = bytes.iter().position(is_content).unwrap_or(bytes.len());
-    let end = bytes
-        .iter()
-        .rposition(is_content)
-        .map_or(start, |last| last + 1);
-    slice(text, start..end)
+    let part = bytes.get(range.clone()).unwrap_or_default();
+    let Some(first) = part.iter().position(is_content) else {
+        return range.start..range.start;
+    };
+    let last = part.iter().rposition(is_content).unwrap_or(first);
+    range.start + first..range.start + last + 1
 }
 
-/// A sub-slice between ASCII delimiters (`;`, `=`), so always on a char boundary; the empty
-/// fallback is unreachable.
+/// A sub-slice between ASCII delimiters (`;`, `=`, SP, HTAB), so always on a char boundary;
+/// the empty fallback is unreachable.
 fn slice(line: &str, range: Range<usize>) -> &str {
     line.get(range).unwrap_or_default()
 }

@@ -47,7 +47,7 @@ pub enum Outcome {
 }
 
 /// Which required attributes a line lacks.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 pub struct Missing {
     pub secure: bool,
     pub http_only: bool,
@@ -61,7 +61,7 @@ impl Missing {
 }
 
 /// What an auditor needs to understand a violation, beyond its kind.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Detail {
     None,
     Malformed(&'static str),

@@ -7,6 +7,7 @@ use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use bytes::Bytes;
 use http::header::{HeaderMap, HeaderValue, COOKIE};
 use http::Method;
 
@@ -21,7 +22,8 @@ use crate::config::Enforcement;
 use crate::consent::Consent;
 use crate::memo::Memo;
 use crate::policy::{
-    cookie_pairs, judge_request_cookie, judge_set_cookie, Judge, Outcome, Verdict, Violation,
+    cookie_pairs, judge_request_cookie, judge_set_cookie, Detail, Judge, Outcome, Verdict,
+    Violation,
 };
 use crate::privacy::truncate_ip;
 use crate::registry::{CategoryId, CategorySet};
@@ -57,6 +59,9 @@ struct RecordNames {
     /// The cookie names, domains and paths records named lately: a portal sets a few cookies,
     /// so each record shares them rather than copying them.
     texts: Memo<Box<str>, SharedStr>,
+    /// Detail texts by what they describe: a capped lifetime repeats on every response that
+    /// sets the cookie, and formatting it each time cost more than the rest of the record.
+    details: Memo<Detail, Option<SharedStr>>,
 }
 
 impl RecordNames {
@@ -101,6 +106,7 @@ impl RecordNames {
             nothing_granted: SharedList::default(),
             granted_lists: Memo::default(),
             texts: Memo::default(),
+            details: Memo::default(),
         }
     }
 
@@ -120,6 +126,12 @@ impl RecordNames {
     /// `text` shared: made once, then handed out again while it is remembered.
     fn text(&self, text: &str) -> SharedStr {
         self.texts.answer(text, |text| SharedStr::from(text))
+    }
+
+    fn detail(&self, violation: &Violation) -> Option<SharedStr> {
+        self.details.answer(&violation.detail, |_| {
+            describe_detail(violation).map(|text| SharedStr::from(text.as_ref()))
+        })
     }
 
     fn category(&self, id: CategoryId) -> Option<SharedStr> {
@@ -186,8 +198,10 @@ impl Enforcer {
         edit_set_cookie_lines(headers, |line| {
             let verdict = judge_set_cookie(&judge, line.as_bytes());
             if records.capacity() == 0 && !verdict.violations.is_empty() {
-                // Room for a response's usual few, taken once.
-                records.reserve(4);
+                // Room for a response's usual few, taken once: three records stay within the
+                // allocator's fast per-thread cache (a test in audit::record pins it), four
+                // did not.
+                records.reserve(3);
             }
             records.reserve(verdict.violations.len());
             for violation in verdict.violations.iter() {
@@ -200,7 +214,8 @@ impl Enforcer {
                 Outcome::Drop => LineChange::Remove,
                 // The rewrite only cuts and appends ASCII, so the line stays a valid field value;
                 // should it not, dropping is the safe answer.
-                Outcome::Rewrite(text) => match HeaderValue::from_str(&text) {
+                // The edited line becomes the value as it is, not copied again.
+                Outcome::Rewrite(text) => match HeaderValue::from_maybe_shared(Bytes::from(text)) {
                     Ok(value) => LineChange::Replace(value),
                     Err(_) => LineChange::Remove,
                 },
@@ -374,7 +389,10 @@ impl Enforcer {
             time: format_shared_time(now),
             request_id: names.text_or_unknown(ctx.request_id.to_str().ok()),
             method: names.method(&ctx.method),
-            host: names.text_or_unknown(ctx.host_str()),
+            // A portal answers to a host or two: one shared text each, not one per response.
+            host: ctx
+                .host_str()
+                .map_or_else(|| names.unknown.clone(), |host| names.text(host)),
             path: SharedStr::from(ctx.uri.path()),
             status,
             consent_state: consent.state.as_str(),
@@ -417,7 +435,7 @@ impl Enforcer {
             action: violation.action.as_str(),
             mode: violation.mode.as_str(),
             enforced: violation.is_enforced(),
-            detail: describe_detail(violation).map(Cow::into_owned),
+            detail: names.detail(violation),
             client: Some(template.client.clone()),
         }
     }

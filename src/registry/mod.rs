@@ -16,7 +16,7 @@ pub use matcher::{NameMatcher, Pattern};
 pub const VENDOR_CATEGORY_PREFIX: &str = "tcf-vendor:";
 
 /// The longest a declared cookie may live.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum MaxLifetime {
     /// Must not outlive the browser session: no `Max-Age`, no `Expires`.
     Session,
@@ -33,7 +33,7 @@ impl MaxLifetime {
 }
 
 /// A `SameSite` value a declaration may require.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum RequiredSameSite {
     Strict,
     Lax,

@@ -1,6 +1,8 @@
 use super::*;
 use proptest::prelude::*;
 
+mod reference;
+
 const NOW: i64 = 1_700_000_000;
 /// `21 Oct 2037 07:28:00` (UTC), the RFC 6265 §4.1.1 example date.
 const AT_2037: i64 = 2_139_722_880;
@@ -256,7 +258,40 @@ fn cookie_lines() -> impl Strategy<Value = String> {
     })
 }
 
+/// `Max-Age` values around the edges of the fast path: up to 18 digits, 19 and more (which
+/// saturate), a sign, leading zeros, junk.
+fn max_age_values() -> impl Strategy<Value = String> {
+    prop_oneof![
+        "-?[0-9]{1,25}",
+        "-?0{0,20}[1-9][0-9]{16,20}",
+        "[-+]?[0-9a-z ]{0,6}",
+        Just("9223372036854775807".to_owned()),
+        Just("-9223372036854775808".to_owned()),
+        Just("9223372036854775808".to_owned()),
+        Just("-".to_owned()),
+    ]
+}
+
 proptest! {
+    /// The walk over byte ranges reads every line exactly as the former parser did.
+    #[test]
+    fn parses_cookie_lines_as_the_reference_parser(line in cookie_lines()) {
+        prop_assert_eq!(parse_set_cookie(&line), reference::parse_set_cookie(&line));
+    }
+
+    /// The same for any text at all, errors included.
+    #[test]
+    fn parses_any_text_as_the_reference_parser(line in any::<String>()) {
+        prop_assert_eq!(parse_set_cookie(&line), reference::parse_set_cookie(&line));
+    }
+
+    /// And for every kind of `Max-Age` value, the saturating ones included.
+    #[test]
+    fn reads_max_age_as_the_reference_parser(value in max_age_values(), space in "[ \t]{0,2}") {
+        let line = format!("a=1; Max-Age={space}{value}{space}; Path=/");
+        prop_assert_eq!(parse_set_cookie(&line), reference::parse_set_cookie(&line));
+    }
+
     /// Robustness: any unicode text parses or fails without panicking.
     #[test]
     fn parses_any_text_without_panicking(line in any::<String>(), now in any::<i64>()) {
