@@ -24,6 +24,23 @@ pub fn split_once_at(text: &str, separator: u8) -> Option<(&str, &str)> {
     Some((text.get(..at)?, text.get(at + 1..)?))
 }
 
+/// `str::trim`, answered at once when neither end can be whitespace (a visible ASCII byte at
+/// both ends, as in nearly every cookie name and pair): `str::trim` decodes chars from both ends
+/// and asks Unicode about each.
+pub fn trim(text: &str) -> &str {
+    if is_trimmed(text.as_bytes()) {
+        return text;
+    }
+    text.trim()
+}
+
+/// True when `bytes` starts and ends with visible ASCII, so that `str::trim` would leave them as
+/// they are (false for an empty text, and whenever a full trim must decide).
+pub fn is_trimmed(bytes: &[u8]) -> bool {
+    let visible = |byte: &u8| (b'!'..=b'~').contains(byte);
+    bytes.first().is_some_and(visible) && bytes.last().is_some_and(visible)
+}
+
 /// Where the first `separator` at or after `from` is.
 pub fn find_from(text: &str, separator: u8, from: usize) -> Option<usize> {
     let rest = text.as_bytes().get(from..)?;
@@ -34,6 +51,24 @@ pub fn find_from(text: &str, separator: u8, from: usize) -> Option<usize> {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn trims_as_str_trim_does() {
+        for text in [
+            "",
+            " ",
+            "a",
+            " a",
+            "a ",
+            "\ta b\t",
+            "\u{a0}a",
+            "a\u{3000}",
+            "é",
+            "=x=",
+        ] {
+            assert_eq!(trim(text), text.trim(), "{text:?}");
+        }
+    }
 
     #[test]
     fn splits_as_str_split_does_empty_parts_included() {
@@ -60,6 +95,11 @@ mod tests {
             prop_assert_eq!(ours, std);
             prop_assert_eq!(split_once_at(&text, b'='), text.split_once('='));
             prop_assert_eq!(find_from(&text, b';', 0), text.find(';'));
+        }
+
+        #[test]
+        fn trims_as_the_standard_library_on_any_text(text in any::<String>()) {
+            prop_assert_eq!(trim(&text), text.trim());
         }
     }
 }

@@ -3,7 +3,7 @@
 
 use http::header::{HeaderMap, COOKIE};
 
-use crate::split::{split_at, split_once_at};
+use crate::split::{split_at, split_once_at, trim};
 
 /// The value of the first cookie called `name` (browsers send the most specific path first,
 /// RFC 6265 §5.4 step 2). Pairs without `=` and non-UTF-8 fields are skipped.
@@ -15,7 +15,7 @@ pub fn find_request_cookie<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h
         .flat_map(|line| split_at(line, b';'))
         .find_map(|pair| {
             let (key, value) = split_once_at(pair, b'=')?;
-            (key.trim() == name).then(|| value.trim())
+            (trim(key) == name).then(|| trim(value))
         })
 }
 

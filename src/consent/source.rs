@@ -70,11 +70,16 @@ impl ConsentConfig {
     /// Whether `name` is a consent source's own cookie, which always reaches the portal: it
     /// needs it to show the banner, or not.
     pub fn owns_cookie(&self, name: &str) -> bool {
+        self.owns_cookie_bytes(name.as_bytes())
+    }
+
+    /// [`Self::owns_cookie`] for a name not yet checked to be text (the configured names are).
+    pub fn owns_cookie_bytes(&self, name: &[u8]) -> bool {
         self.sources.iter().any(|source| {
             if source.format.reads_cookie_family() {
-                name.starts_with(&source.cookie)
+                name.starts_with(source.cookie.as_bytes())
             } else {
-                name == source.cookie
+                name == source.cookie.as_bytes()
             }
         })
     }

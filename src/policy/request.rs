@@ -9,7 +9,7 @@
 use super::rules::{Action, Mode, ViolationKind};
 use super::verdict::{Detail, Judge, Violation};
 use crate::registry::Declaration;
-use crate::split::{split_at, split_once_at};
+use crate::split::{split_at, split_once_at, trim};
 
 /// What to do with one request cookie.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,11 +24,11 @@ pub struct RequestVerdict<'r> {
 /// pair without `=` is named by its whole text.
 pub fn cookie_pairs(text: &str) -> impl Iterator<Item = (&str, &str)> {
     split_at(text, b';')
-        .map(str::trim)
+        .map(trim)
         .filter(|pair| !pair.is_empty())
         .map(|pair| {
             (
-                split_once_at(pair, b'=').map_or(pair, |(name, _)| name.trim()),
+                split_once_at(pair, b'=').map_or(pair, |(name, _)| trim(name)),
                 pair,
             )
         })

@@ -3,11 +3,11 @@
 use std::net::IpAddr;
 use std::time::{Duration, Instant};
 
-use http::header::{HeaderMap, HeaderValue, HOST};
+use http::header::{HeaderValue, HOST};
 use http::{Method, Request, Uri, Version};
 
 use super::error::ProxyError;
-use super::headers::forwarded::{X_FORWARDED_HOST, X_FORWARDED_PROTO, X_REAL_IP};
+use super::headers::forwarded::Origin;
 use super::peer::Peer;
 use crate::consent::Consent;
 
@@ -89,18 +89,19 @@ impl Ctx {
         self.public_host.as_ref().and_then(|h| h.to_str().ok())
     }
 
-    /// Records the visitor's scheme, host and address once the forwarding rules have settled them:
-    /// `X-Forwarded-Proto`/`-Host` then hold either what a trusted proxy in front reported or
-    /// what this hop saw, never what an untrusted client claimed.
-    pub fn remember_public_origin(&mut self, forwarded: &HeaderMap, configured_host: Option<&str>) {
-        let https = forwarded
-            .get(&X_FORWARDED_PROTO)
+    /// Records the visitor's scheme, host and address once the forwarding rules have settled them
+    /// (`origin`, what `add_forwarding_headers` set): `X-Forwarded-Proto`/`-Host` then hold either
+    /// what a trusted proxy in front reported or what this hop saw, never what an untrusted client
+    /// claimed.
+    pub fn remember_public_origin(&mut self, origin: Origin, configured_host: Option<&str>) {
+        let https = origin
+            .proto
             .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"https"));
         self.public_scheme = if https { "https" } else { "http" };
         if configured_host.is_none() {
-            self.public_host = forwarded.get(&X_FORWARDED_HOST).cloned();
+            self.public_host = origin.host;
         }
-        let real_ip = forwarded.get(&X_REAL_IP);
+        let real_ip = origin.real_ip.as_ref();
         // Most often the field holds this connection's own peer, as this hop wrote it.
         if real_ip == Some(&self.peer.ip_value) {
             self.client = self.peer.addr.ip().to_canonical();

@@ -192,19 +192,18 @@ impl Proxy {
         }
         let peer = ctx.peer.addr.ip();
         let trusted = forwarded::is_trusted_proxy(peer, &self.config.trusted_proxies);
-        let host = ctx.host_str();
-        forwarded::add_forwarding_headers(
+        let origin = forwarded::add_forwarding_headers(
             headers,
             &Hop {
                 peer,
                 peer_value: &ctx.peer.ip_value,
                 proto: "http",
-                host,
+                host: ctx.host.as_ref(),
                 trusted,
             },
         );
         self.via.append(headers, version);
-        ctx.remember_public_origin(headers, self.config.public_host.as_deref());
+        ctx.remember_public_origin(origin, self.config.public_host.as_deref());
 
         let host_value = match (&ctx.host, self.config.preserve_host) {
             (Some(host), true) => host.clone(),

@@ -11,7 +11,7 @@ use super::enforce::{unix_now, Enforcer};
 use crate::consent::Consent;
 use crate::policy::set_cookie::parse_set_cookie;
 use crate::policy::{cookie_pairs, judge_request_cookie, Judge};
-use crate::split::split_once_at;
+use crate::split::{is_trimmed, trim};
 
 static SEC_GPC: HeaderName = HeaderName::from_static("sec-gpc");
 
@@ -32,6 +32,17 @@ impl Enforcer {
         self.delete_cookies_no_longer_covered(ctx);
     }
 
+    /// Whether a `Set-Cookie` line's name (the bytes before its first `=`, untrimmed) is a
+    /// consent source's cookie. Names are trimmed as `str::trim` does; one that already starts
+    /// and ends with visible ASCII, as nearly all do, is compared as it is.
+    fn names_a_consent_cookie(&self, name: &[u8]) -> bool {
+        let consent = &self.rules.consent;
+        if is_trimmed(name) {
+            return consent.owns_cookie_bytes(name);
+        }
+        std::str::from_utf8(name).is_ok_and(|name| consent.owns_cookie(trim(name)))
+    }
+
     /// The consent the response's consent cookies express, read as a request carrying them would
     /// be (with the request's `Sec-GPC`); `None` when the response sets no consent cookie. A
     /// consent cookie the response deletes is a choice reset: it reads as no choice.
@@ -41,14 +52,16 @@ impl Enforcer {
         let mut pairs = String::new();
         let mut found = false;
         for line in headers.get_all(SET_COOKIE) {
-            // Most lines are not a consent cookie: their name says so before any parsing.
+            // Most lines are not a consent cookie: their name says so before the whole line is
+            // checked or parsed.
+            let bytes = line.as_bytes();
+            let name = memchr::memchr(b'=', bytes).and_then(|at| bytes.get(..at));
+            if !name.is_some_and(|name| self.names_a_consent_cookie(name)) {
+                continue;
+            }
             let Some(text) = line.to_str().ok() else {
                 continue;
             };
-            let name = split_once_at(text, b'=').map_or("", |(name, _)| name.trim());
-            if !self.rules.consent.owns_cookie(name) {
-                continue;
-            }
             let Ok(cookie) = parse_set_cookie(text) else {
                 continue;
             };

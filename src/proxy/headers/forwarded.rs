@@ -38,10 +38,18 @@ pub struct Hop<'a> {
     pub peer_value: &'a HeaderValue,
     /// `"http"` or `"https"`: the scheme the client used to reach us.
     pub proto: &'static str,
-    /// The authority the client asked for (`Host` or HTTP/2 `:authority`), if any.
-    pub host: Option<&'a str>,
+    /// The authority the client asked for (`Host` or HTTP/2 `:authority`), if any: the
+    /// request's own value, which `X-Forwarded-Host` then shares rather than copies.
+    pub host: Option<&'a HeaderValue>,
     /// The peer is one of the configured trusted proxies.
     pub trusted: bool,
+}
+
+impl Hop<'_> {
+    /// The authority as text, when it is visible ASCII (what a `Host` must be).
+    fn host_text(&self) -> Option<&str> {
+        self.host.and_then(|host| host.to_str().ok())
+    }
 }
 
 /// Tells whether `peer` lies in one of the `trusted` networks.
@@ -64,14 +72,15 @@ pub fn is_trusted_proxy(peer: IpAddr, trusted: &[IpNet]) -> bool {
 /// anyone else every incoming forwarding line is dropped and a fresh chain holding only this hop
 /// is written, because a client can put anything there. Incoming lines are joined as opaque
 /// bytes; a value that still could not be built falls back to a fresh chain, never a panic.
-pub fn add_forwarding_headers(headers: &mut HeaderMap, hop: &Hop<'_>) {
+pub fn add_forwarding_headers(headers: &mut HeaderMap, hop: &Hop<'_>) -> Origin {
     let peer = hop.peer.to_canonical();
     let element = to_header_value(format_forwarded_element(peer, hop));
     let proto = HeaderValue::from_maybe_shared(Bytes::from_static(hop.proto.as_bytes())).ok();
     let host = hop
-        .host
+        .host_text()
         .filter(|h| !h.is_empty())
-        .and_then(|h| HeaderValue::from_str(h).ok());
+        .and(hop.host)
+        .cloned();
     let mut present = find_present(headers, &FORWARDING);
     if !hop.trusted {
         for name in present.names(&FORWARDING) {
@@ -84,11 +93,15 @@ pub fn add_forwarding_headers(headers: &mut HeaderMap, hop: &Hop<'_>) {
         (HOST, host),
         (REAL_IP, Some(hop.peer_value.clone())),
     ];
-    for (index, value) in fields {
-        if let Some(value) = value.filter(|_| !present.has(index)) {
-            headers.insert(&FORWARDING[index], value);
+    // What each field says once set: a kept one is read back, this hop's own is known.
+    let [proto, host, real_ip] = fields.map(|(index, value)| {
+        if present.has(index) {
+            return headers.get(&FORWARDING[index]).cloned();
         }
-    }
+        let value = value?;
+        headers.insert(&FORWARDING[index], value.clone());
+        Some(value)
+    });
     let chains = [(FOR, Some(hop.peer_value.clone())), (ELEMENTS, element)];
     for (index, ours) in chains {
         match ours {
@@ -99,6 +112,24 @@ pub fn add_forwarding_headers(headers: &mut HeaderMap, hop: &Hop<'_>) {
             None => {}
         }
     }
+    Origin {
+        proto,
+        host,
+        real_ip,
+    }
+}
+
+/// The visitor's origin as the single-valued forwarding fields tell it once this hop has set
+/// them (a trusted hop's kept, or this hop's own): what the rest of the request needs from them
+/// without looking them up again.
+#[derive(Debug, Default)]
+pub struct Origin {
+    /// `X-Forwarded-Proto`.
+    pub proto: Option<HeaderValue>,
+    /// `X-Forwarded-Host`.
+    pub host: Option<HeaderValue>,
+    /// `X-Real-IP`.
+    pub real_ip: Option<HeaderValue>,
 }
 
 /// The forwarding fields, looked for in one pass over the request's names (the same names as
@@ -256,7 +287,7 @@ fn format_forwarded_element(peer: IpAddr, hop: &Hop<'_>) -> String {
         out.push_str(";proto=");
         push_token_or_quoted(&mut out, hop.proto);
     }
-    if let Some(host) = hop.host.filter(|h| is_quotable(h)) {
+    if let Some(host) = hop.host_text().filter(|h| is_quotable(h)) {
         out.push_str(";host=");
         push_token_or_quoted(&mut out, host);
     }
@@ -271,12 +302,16 @@ fn push_token_or_quoted(out: &mut String, value: &str) {
         return;
     }
     out.push('"');
-    for c in value.chars() {
-        if c == '"' || c == '\\' {
-            out.push('\\');
-        }
-        out.push(c);
+    // Runs between escapes are copied whole (an authority with a port is quoted every time).
+    let mut rest = value;
+    while let Some(at) = rest.bytes().position(|b| b == b'"' || b == b'\\') {
+        let (run, escaped) = rest.split_at(at);
+        out.push_str(run);
+        out.push('\\');
+        out.push_str(escaped.get(..1).unwrap_or_default());
+        rest = escaped.get(1..).unwrap_or_default();
     }
+    out.push_str(rest);
     out.push('"');
 }
 

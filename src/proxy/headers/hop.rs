@@ -16,6 +16,7 @@ use super::present::find_present;
 /// (RFC 9110 §7.6.1). `Keep-Alive` and `Proxy-Connection` are not in `http`'s table but are
 /// hop-by-hop too (RFC 9112 Appendix C.2.2). `Proxy-Authenticate` / `Proxy-Authorization` are
 /// deliberately absent: RFC 9110 §11.7 makes them end-to-end, for a proxy chain to pass on.
+/// `CONNECTION` stays first: the removal looks for it at index 0.
 static FIXED_HOP_BY_HOP: [HeaderName; 7] = [
     CONNECTION,
     HeaderName::from_static("keep-alive"),
@@ -62,6 +63,21 @@ pub fn keeps_alive(headers: &HeaderMap, version: Version) -> bool {
 /// nothing we could forward. End-to-end fields are left alone, including the proxy
 /// authentication fields (RFC 9110 §11.7).
 pub fn remove_hop_by_hop_headers(headers: &mut HeaderMap) {
+    let present = find_present(headers, &FIXED_HOP_BY_HOP);
+    if present.is_empty() {
+        return;
+    }
+    // Only a `Connection` line names more fields (index 0 of the fixed set).
+    if present.has(0) {
+        remove_named_by_connection(headers);
+    }
+    for name in present.names(&FIXED_HOP_BY_HOP) {
+        headers.remove(name);
+    }
+}
+
+/// Removes every field a `Connection` line names, other than the fixed set.
+fn remove_named_by_connection(headers: &mut HeaderMap) {
     // Collected first because removal needs the map mutably; `Vec::new` allocates only if a
     // token names a field outside the fixed set.
     let mut named: Vec<HeaderName> = Vec::new();
@@ -77,9 +93,6 @@ pub fn remove_hop_by_hop_headers(headers: &mut HeaderMap) {
         }
     }
     for name in named {
-        headers.remove(name);
-    }
-    for name in find_present(headers, &FIXED_HOP_BY_HOP).names(&FIXED_HOP_BY_HOP) {
         headers.remove(name);
     }
 }
