@@ -3,7 +3,7 @@
 //! lose its count.
 
 use std::collections::HashMap;
-use std::hash::BuildHasher;
+use std::hash::{BuildHasher, Hash, Hasher};
 
 use foldhash::fast::RandomState;
 use std::time::{Duration, Instant};
@@ -18,19 +18,19 @@ use super::shared::{SharedList, SharedStr};
 /// do), before any byte is compared.
 #[derive(Debug, PartialEq, Eq, Hash)]
 struct Key<'r> {
-    direction: &'static str,
+    direction: Fixed,
     cookie: &'r SharedStr,
     cookie_domain: Option<&'r SharedStr>,
     cookie_path: Option<&'r SharedStr>,
-    kind: &'static str,
+    kind: Fixed,
     declaration: Option<&'r SharedStr>,
     category: Option<&'r SharedStr>,
-    consent_state: &'static str,
+    consent_state: Fixed,
     consent_source: Option<&'r SharedStr>,
     granted: &'r SharedList,
     gpc: bool,
-    action: &'static str,
-    mode: &'static str,
+    action: Fixed,
+    mode: Fixed,
     enforced: bool,
     detail: Option<&'r SharedStr>,
     host: &'r SharedStr,
@@ -40,24 +40,41 @@ struct Key<'r> {
 impl<'r> Key<'r> {
     fn of(r: &'r ViolationRecord) -> Key<'r> {
         Key {
-            direction: r.direction,
+            direction: Fixed(r.direction),
             cookie: &r.cookie,
             cookie_domain: r.cookie_domain.as_ref(),
             cookie_path: r.cookie_path.as_ref(),
-            kind: r.kind,
+            kind: Fixed(r.kind),
             declaration: r.declaration.as_ref(),
             category: r.category.as_ref(),
-            consent_state: r.consent_state,
+            consent_state: Fixed(r.consent_state),
             consent_source: r.consent_source.as_ref(),
             granted: &r.granted,
             gpc: r.gpc,
-            action: r.action,
-            mode: r.mode,
+            action: Fixed(r.action),
+            mode: Fixed(r.mode),
             enforced: r.enforced,
             detail: r.detail.as_ref(),
             host: &r.host,
             client: r.client.as_ref(),
         }
+    }
+}
+
+/// One of the fixed texts a record names (a kind, an action, a mode...). They come from a few
+/// literals, so equal ones are nearly always the same literal: compared by address first.
+#[derive(Debug, Eq)]
+struct Fixed(&'static str);
+
+impl PartialEq for Fixed {
+    fn eq(&self, other: &Fixed) -> bool {
+        std::ptr::eq(self.0, other.0) || self.0 == other.0
+    }
+}
+
+impl Hash for Fixed {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.0.hash(state);
     }
 }
 

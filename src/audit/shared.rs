@@ -9,14 +9,31 @@
 
 use std::borrow::Borrow;
 use std::fmt;
+use std::hash::{Hash, Hasher};
 use std::ops::Deref;
 use std::sync::Arc;
 
 use serde::{Serialize, Serializer};
 
 /// An immutable string, cheap to clone.
-#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Eq, PartialOrd, Ord)]
 pub struct SharedStr(Arc<str>);
+
+// Two clones of one text are equal at once, before any byte is compared (the standard
+// library's shortcut for `Arc` does not apply to unsized contents such as `str`). The audit
+// writer compares a record with the open aggregates on every violation.
+impl PartialEq for SharedStr {
+    fn eq(&self, other: &SharedStr) -> bool {
+        Arc::ptr_eq(&self.0, &other.0) || self.0 == other.0
+    }
+}
+
+// The text's hash, as `Borrow<str>` requires (and as equality, which is the text's, allows).
+impl Hash for SharedStr {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.as_str().hash(state);
+    }
+}
 
 impl SharedStr {
     pub fn as_str(&self) -> &str {
@@ -138,8 +155,21 @@ impl PartialEq<SharedStr> for String {
 }
 
 /// An immutable list of shared strings (the categories a visitor granted), cheap to clone.
-#[derive(Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Default, Eq, PartialOrd, Ord)]
 pub struct SharedList(Arc<[SharedStr]>);
+
+// As for `SharedStr`: one list shared by two records is equal at once.
+impl PartialEq for SharedList {
+    fn eq(&self, other: &SharedList) -> bool {
+        Arc::ptr_eq(&self.0, &other.0) || self.0 == other.0
+    }
+}
+
+impl Hash for SharedList {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.as_slice().hash(state);
+    }
+}
 
 impl SharedList {
     pub fn as_slice(&self) -> &[SharedStr] {
@@ -273,6 +303,22 @@ mod tests {
         assert_eq!(hash(&shared), hash(&text));
         assert_eq!(shared, text);
         assert_eq!(text, shared);
+    }
+
+    #[test]
+    fn clones_and_separate_copies_of_a_text_are_equal_and_hash_alike() {
+        let one = SharedStr::from("_ga");
+        let copy = SharedStr::from("_ga");
+        assert_eq!(one, one.clone());
+        assert_eq!(one, copy);
+        assert_eq!(hash(&one), hash(&copy));
+        assert_ne!(one, SharedStr::from("_gb"));
+        let list: SharedList = [one.clone(), copy].into_iter().collect();
+        let separate: SharedList = [SharedStr::from("_ga"), one].into_iter().collect();
+        assert_eq!(list, list.clone());
+        assert_eq!(list, separate);
+        assert_eq!(hash(&list), hash(&separate));
+        assert_ne!(list, SharedList::default());
     }
 
     #[test]
