@@ -80,6 +80,7 @@ AUDIT_AGGREGATE=""   # empty: consentry's default (10s)
 NGINX_KEEPALIVE=64
 BUILD=1
 KEEP=0
+INSTRUCTIONS=0       # --instructions N: count consentry's instructions per request instead
 
 usage() {
     cat <<EOF
@@ -98,6 +99,10 @@ Usage: $0 [options]
   --nginx-keepalive N   nginx upstream keepalive connections (default $NGINX_KEEPALIVE)
   --no-build            use the already built target/release/consentry
   --keep                keep the temporary directory (configurations, logs, audit files)
+  --instructions N      instead of the runs: consentry's user-space instructions per request,
+                        counted with callgrind over N keep-alive requests (8 connections, after
+                        300 of warm-up), the same configuration, request and upstream; it
+                        repeats to about half a per cent, unlike the wall clock on a shared machine
 EOF
 }
 
@@ -115,12 +120,13 @@ while [[ $# -gt 0 ]]; do
         --nginx-keepalive) NGINX_KEEPALIVE=$2; shift 2 ;;
         --no-build) BUILD=0; shift ;;
         --keep) KEEP=1; shift ;;
+        --instructions) INSTRUCTIONS=$2; shift 2 ;;
         -h|--help) usage; exit 0 ;;
         *) echo "unknown option: $1" >&2; usage >&2; exit 2 ;;
     esac
 done
 
-for n in "$ROUNDS" "$DURATION" "$WARMUP" "$THREADS" "$NGINX_KEEPALIVE"; do
+for n in "$ROUNDS" "$DURATION" "$WARMUP" "$THREADS" "$NGINX_KEEPALIVE" "$INSTRUCTIONS"; do
     [[ $n =~ ^[0-9]+$ ]] || { echo "not a whole number: $n" >&2; exit 2; }
 done
 [[ $ROUNDS -ge 1 && $DURATION -ge 1 && $THREADS -ge 1 ]] || { echo "rounds, duration and threads must be >= 1" >&2; exit 2; }
@@ -292,6 +298,10 @@ command -v nginx >/dev/null 2>&1 || [[ -x /usr/sbin/nginx ]] || missing+=(nginx)
 command -v wrk >/dev/null 2>&1 || missing+=(wrk)
 command -v taskset >/dev/null 2>&1 && command -v setsid >/dev/null 2>&1 || missing+=(util-linux)
 command -v curl >/dev/null 2>&1 || missing+=(curl)
+if [[ $INSTRUCTIONS -gt 0 ]]; then
+    command -v valgrind >/dev/null 2>&1 || missing+=(valgrind)
+    command -v python3 >/dev/null 2>&1 || missing+=(python3)
+fi
 install_packages "${missing[@]}"
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 WRK=$(command -v wrk)
@@ -781,6 +791,78 @@ VIOLATIONS_PER_RESPONSE=$((verify_total / 3))
 say "  _ga capped from Max-Age=$TOO_LONG_MAX_AGE to $capped; _fbp (undeclared) dropped"
 say "  audit records for 3 requests: $verify_total ($verify_kinds): $VIOLATIONS_PER_RESPONSE per response"
 [[ $VIOLATIONS_PER_RESPONSE -eq 2 ]] || die "expected 2 violations per response, found $VIOLATIONS_PER_RESPONSE"
+
+# ------------------------------------------------------------------------------------------
+# --instructions: the request's cost counted, not timed
+
+send_requests() {   # count: keep-alive GETs with the benchmark's Cookie over 8 connections
+    python3 - "$CSY_PORT" "$1" 8 "$COOKIE_HEADER" <<'PY'
+import selectors, socket, sys
+port, total, conns, cookie = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+request = f"GET / HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n{cookie}\r\n\r\n".encode()
+selector = selectors.DefaultSelector()
+sent = done = 0
+for _ in range(conns):
+    sock = socket.create_connection(("127.0.0.1", port))
+    selector.register(sock, selectors.EVENT_READ, bytearray())
+    if sent < total:
+        sock.sendall(request)
+        sent += 1
+while done < total:
+    for key, _ in selector.select(timeout=60):
+        sock, buf = key.fileobj, key.data
+        chunk = sock.recv(65536)
+        if not chunk:
+            sys.exit("consentry closed a connection")
+        buf += chunk
+        while (end := buf.find(b"\r\n\r\n")) >= 0:
+            length = 0
+            for line in bytes(buf[:end]).split(b"\r\n")[1:]:
+                name, _, value = line.partition(b":")
+                if name.strip().lower() == b"content-length":
+                    length = int(value)
+            if len(buf) < end + 4 + length:
+                break
+            del buf[: end + 4 + length]
+            done += 1
+            if sent < total:
+                sock.sendall(request)
+                sent += 1
+PY
+}
+
+callgrind_dump() {   # pid: dump the counts so far (the process acts on it at its next request)
+    callgrind_control --dump "$1" >/dev/null 2>&1 &
+    local control=$!
+    sleep 0.5
+    curl -sS -o /dev/null -H "$COOKIE_HEADER" "http://127.0.0.1:$CSY_PORT/" || true
+    wait "$control" || true
+}
+
+if [[ $INSTRUCTIONS -gt 0 ]]; then
+    say "== instructions per request (callgrind) =="
+    dir="$WORK/callgrind"
+    mkdir -p "$dir/audit"
+    write_consentry_config "$dir/consentry.toml" "$CSY_PORT" "$ADMIN_PORT" "$dir/audit" bench "$AUDIT_AGGREGATE"
+    RUST_LOG=warn,consentry::violation=off setsid valgrind --tool=callgrind \
+        --callgrind-out-file="$dir/callgrind.out" "$BIN" --log-format pretty serve --config "$dir/consentry.toml" \
+        >"$dir/valgrind.log" 2>&1 &
+    cg_pid=$!
+    PIDS+=("$cg_pid")
+    wait_port "$CSY_PORT" 120 "$cg_pid" || { tail -5 "$dir/valgrind.log" >&2 || true; die "consentry did not start under valgrind"; }
+    send_requests 300
+    callgrind_dump "$cg_pid"
+    send_requests "$INSTRUCTIONS"
+    callgrind_dump "$cg_pid"
+    stop_process "$cg_pid" 60
+    [[ -f $dir/callgrind.out.2 ]] || die "callgrind wrote no second dump (see $dir/valgrind.log)"
+    total=$(callgrind_annotate "$dir/callgrind.out.2" 2>/dev/null | awk '/PROGRAM TOTALS/ { gsub(",", "", $1); print $1 }')
+    [[ $total =~ ^[0-9]+$ ]] || die "callgrind_annotate gave no total (see $dir/callgrind.out.2)"
+    say "  $((total / INSTRUCTIONS)) instructions per request ($total over $INSTRUCTIONS keep-alive requests on 8"
+    say "  connections after 300 of warm-up; user space, every thread, the audit writer included)"
+    say "  per function: callgrind_annotate $dir/callgrind.out.2 (with --keep)"
+    exit 0
+fi
 
 # ------------------------------------------------------------------------------------------
 # 4-6. The runs
