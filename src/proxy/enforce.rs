@@ -199,9 +199,9 @@ impl Enforcer {
             let verdict = judge_set_cookie(&judge, line.as_bytes());
             if records.capacity() == 0 && !verdict.violations.is_empty() {
                 // Room for a response's usual few, taken once: three records stay within the
-                // allocator's fast per-thread cache (a test in audit::record pins it), four
-                // did not.
-                records.reserve(3);
+                // allocator's fast per-thread cache (a test in audit::record pins it), four do
+                // not. Exactly three: `reserve` rounds a first allocation up to four.
+                records.reserve_exact(3);
             }
             records.reserve(verdict.violations.len());
             for violation in verdict.violations.iter() {
