@@ -16,7 +16,6 @@ use super::present::find_present;
 /// (RFC 9110 §7.6.1). `Keep-Alive` and `Proxy-Connection` are not in `http`'s table but are
 /// hop-by-hop too (RFC 9112 Appendix C.2.2). `Proxy-Authenticate` / `Proxy-Authorization` are
 /// deliberately absent: RFC 9110 §11.7 makes them end-to-end, for a proxy chain to pass on.
-/// `CONNECTION` stays first: the removal looks for it at index 0.
 static FIXED_HOP_BY_HOP: [HeaderName; 7] = [
     CONNECTION,
     HeaderName::from_static("keep-alive"),
@@ -26,6 +25,8 @@ static FIXED_HOP_BY_HOP: [HeaderName; 7] = [
     TRANSFER_ENCODING,
     UPGRADE,
 ];
+/// Where `CONNECTION` is in [`FIXED_HOP_BY_HOP`]: only a `Connection` line names more fields.
+const CONNECTION_AT: usize = 0;
 
 /// Splits every line of a list-valued field into trimmed, non-empty elements
 /// (RFC 9110 §5.6.1: empty list elements are ignored).
@@ -67,8 +68,7 @@ pub fn remove_hop_by_hop_headers(headers: &mut HeaderMap) {
     if present.is_empty() {
         return;
     }
-    // Only a `Connection` line names more fields (index 0 of the fixed set).
-    if present.has(0) {
+    if present.has(CONNECTION_AT) {
         remove_named_by_connection(headers);
     }
     for name in present.names(&FIXED_HOP_BY_HOP) {
@@ -154,6 +154,11 @@ pub fn restore_te_trailers(headers: &mut HeaderMap) {
 mod tests {
     use super::*;
     use http::header::{PROXY_AUTHENTICATE, PROXY_AUTHORIZATION};
+
+    #[test]
+    fn the_connection_index_names_connection_in_the_fixed_set() {
+        assert_eq!(FIXED_HOP_BY_HOP[CONNECTION_AT], CONNECTION);
+    }
 
     fn build_headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
         let mut headers = HeaderMap::new();
