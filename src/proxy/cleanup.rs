@@ -4,16 +4,22 @@
 
 use std::sync::atomic::Ordering;
 
-use http::header::{HeaderMap, HeaderValue, SET_COOKIE};
+use http::header::{HeaderValue, SET_COOKIE};
 
 use super::ctx::Ctx;
 use super::enforce::Enforcer;
+use super::headers::fields::FieldAccess;
 use crate::policy::{plan_deletions, Site, Target};
 
 impl Enforcer {
     /// Appends the deletions for every cookie stripped from the request. `public_host` is the
     /// configured one, if any; otherwise the host the visitor asked for.
-    pub fn add_deletions(&self, ctx: &Ctx, public_host: Option<&str>, headers: &mut HeaderMap) {
+    pub fn add_deletions(
+        &self,
+        ctx: &Ctx,
+        public_host: Option<&str>,
+        headers: &mut impl FieldAccess,
+    ) {
         if ctx.stripped.is_empty() {
             return;
         }
@@ -44,7 +50,7 @@ impl Enforcer {
         for deletion in &plan.deletions {
             // Names and paths were checked to be visible ASCII; a failure here is skipped.
             if let Ok(value) = HeaderValue::from_str(&deletion.to_line()) {
-                headers.append(SET_COOKIE, value);
+                headers.add(SET_COOKIE, value);
                 sent += 1;
             }
         }
@@ -53,10 +59,9 @@ impl Enforcer {
 }
 
 /// The names the response's remaining `Set-Cookie` lines set.
-fn names_set_by(headers: &HeaderMap) -> Vec<&str> {
+fn names_set_by(headers: &impl FieldAccess) -> Vec<&str> {
     headers
-        .get_all(SET_COOKIE)
-        .iter()
+        .values_of(&SET_COOKIE)
         .filter_map(|line| line.to_str().ok())
         .filter_map(|line| line.split_once('=').map(|(name, _)| name.trim()))
         .collect()

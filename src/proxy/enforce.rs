@@ -12,6 +12,7 @@ use http::header::{HeaderMap, HeaderValue, COOKIE};
 use http::Method;
 
 use super::ctx::{Ctx, RequestViolation, StrippedCookie};
+use super::headers::fields::FieldAccess;
 use super::set_cookie_lines::{edit_set_cookie_lines, LineChange};
 use crate::admin::Counters;
 use crate::audit::{
@@ -184,7 +185,7 @@ impl Enforcer {
         &self,
         ctx: &Ctx,
         status: u16,
-        headers: &mut HeaderMap,
+        headers: &mut impl FieldAccess,
     ) -> Vec<ViolationRecord> {
         let mut records = Vec::new();
         let now = SystemTime::now();

@@ -7,12 +7,14 @@ use std::error::Error as StdError;
 use std::io;
 
 use http::header::{HeaderValue, CACHE_CONTROL, CONTENT_TYPE};
-use http::{Response, StatusCode};
+use http::StatusCode;
 
 use super::body::{full, ProxyBody};
 use super::exchange::ExchangeError;
+use super::headers::fields::Fields;
 use super::headers::forwarded::X_REQUEST_ID;
 use super::pool::UpstreamError;
+use super::reply::Reply;
 
 /// Which side a failure came from (pingora's `ErrorSource`): it is what an operator looks at first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -88,21 +90,20 @@ impl ProxyError {
     }
 
     /// A short plain-text page naming the request id, so a visitor can quote it to support.
-    pub fn to_response(&self, request_id: &HeaderValue) -> Response<ProxyBody> {
+    pub fn to_response(&self, request_id: &HeaderValue) -> Reply<ProxyBody> {
         let status = self.status();
         let reason = status.canonical_reason().unwrap_or("Error");
         let id = request_id.to_str().unwrap_or("-");
         let text = format!("{} {reason}\nrequest id: {id}\n", status.as_u16());
-        let mut response = Response::new(full(text));
-        *response.status_mut() = status;
-        let headers = response.headers_mut();
-        headers.insert(
-            CONTENT_TYPE,
-            HeaderValue::from_static("text/plain; charset=utf-8"),
-        );
-        headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
-        headers.insert(X_REQUEST_ID.clone(), request_id.clone());
-        response
+        let fields = Fields::from_iter([
+            (
+                CONTENT_TYPE,
+                HeaderValue::from_static("text/plain; charset=utf-8"),
+            ),
+            (CACHE_CONTROL, HeaderValue::from_static("no-store")),
+            (X_REQUEST_ID.clone(), request_id.clone()),
+        ]);
+        Reply::new(status, fields, full(text))
     }
 }
 
@@ -142,6 +143,7 @@ fn is_caused_by_timeout(error: &(dyn StdError + 'static)) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::proxy::headers::fields::FieldAccess;
 
     /// The upstream being slow is a gateway timeout (RFC 9110 §15.6.5), not a bad gateway.
     #[test]
@@ -167,10 +169,11 @@ mod tests {
     fn synthetic_response_is_short_plain_text_with_the_request_id() {
         let id = HeaderValue::from_static("abc-123");
         let response = ProxyError::UpstreamTimeout.to_response(&id);
-        assert_eq!(response.status(), StatusCode::GATEWAY_TIMEOUT);
-        assert_eq!(response.headers()[X_REQUEST_ID.clone()], "abc-123");
+        assert_eq!(response.status, StatusCode::GATEWAY_TIMEOUT);
+        let fields = &response.fields;
+        assert_eq!(fields.first(&X_REQUEST_ID).unwrap(), "abc-123");
         assert_eq!(
-            response.headers()[CONTENT_TYPE],
+            fields.first(&CONTENT_TYPE).unwrap(),
             "text/plain; charset=utf-8"
         );
     }

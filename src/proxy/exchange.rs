@@ -16,7 +16,7 @@ use bytes::BytesMut;
 use http::header::{HeaderMap, HeaderName, HeaderValue};
 use http::header::{CONTENT_LENGTH, TRANSFER_ENCODING};
 use http::request::Parts;
-use http::{Method, Response, StatusCode, Version};
+use http::{Method, StatusCode, Version};
 use hyper::body::Body;
 use hyper_rustls::MaybeHttpsStream;
 use hyper_util::rt::TokioIo;
@@ -25,8 +25,9 @@ use tokio::net::TcpStream;
 
 use super::body::RequestBody;
 use super::h1::{
-    build_headers, field_slots, locate_fields, parse_length, write_fields, Decoder, FieldRanges,
+    build_fields, field_slots, locate_fields, parse_length, write_fields, Decoder, FieldRanges,
 };
+use super::headers::fields::{FieldAccess, Fields};
 use super::headers::hop::{keeps_alive, split_list_elements};
 
 pub type UpstreamIo = TokioIo<MaybeHttpsStream<TokioIo<TcpStream>>>;
@@ -46,7 +47,9 @@ pub struct Wire {
 /// A response head, how its body is framed, and whether the connection can serve another
 /// request once that body has been read.
 pub struct ResponseHead {
-    pub response: Response<()>,
+    pub status: StatusCode,
+    pub version: Version,
+    pub fields: Fields,
     pub decoder: Decoder,
     pub reusable: bool,
 }
@@ -150,16 +153,10 @@ pub async fn exchange(
         }
     })
     .await?;
-    let ResponseHead {
-        response,
-        decoder,
-        reusable,
-    } = head;
     // An answer that came before the whole body was sent leaves the connection mid-request.
     Ok(ResponseHead {
-        reusable: reusable && sent && sender.failed.is_none() && sender.done,
-        response,
-        decoder,
+        reusable: head.reusable && sent && sender.failed.is_none() && sender.done,
+        ..head
     })
 }
 
@@ -326,25 +323,23 @@ fn parse_response_head(
             continue;
         }
         // Room for what the response filter adds (Via, the request id, deletions).
-        let mut headers = build_headers(&head, &ranges, 6).map_err(ExchangeError::Malformed)?;
+        let mut fields = build_fields(&head, &ranges, 6).map_err(ExchangeError::Malformed)?;
         let version = if minor == 1 {
             Version::HTTP_11
         } else {
             Version::HTTP_10
         };
-        let (decoder, delimited) = response_framing(&headers, status, head_request)?;
-        if headers.contains_key(TRANSFER_ENCODING) {
+        let (decoder, delimited) = response_framing(&fields, status, head_request)?;
+        if fields.has(&TRANSFER_ENCODING) {
             // RFC 9112 §6.3 item 3: the coding wins, and the length must not be passed on
             // (the visitor's side would frame the body by it).
-            headers.remove(CONTENT_LENGTH);
+            fields.remove_all(&CONTENT_LENGTH);
         }
-        let reusable = delimited && keeps_alive(&headers, version);
-        let mut response = Response::new(());
-        *response.status_mut() = status;
-        *response.version_mut() = version;
-        *response.headers_mut() = headers;
+        let reusable = delimited && keeps_alive(&fields, version);
         return Ok(Some(ResponseHead {
-            response,
+            status,
+            version,
+            fields,
             decoder,
             reusable,
         }));
@@ -354,7 +349,7 @@ fn parse_response_head(
 /// RFC 9112 §6.3 for responses: none for HEAD, 1xx, 204 and 304; chunked; a length; or the
 /// connection's end (then `false`: the connection cannot be reused).
 fn response_framing(
-    headers: &HeaderMap,
+    headers: &Fields,
     status: StatusCode,
     head_request: bool,
 ) -> Result<(Decoder, bool), ExchangeError> {
@@ -368,13 +363,13 @@ fn response_framing(
     if let Some(last) = split_list_elements(headers, &TRANSFER_ENCODING).last() {
         let chunked = last.eq_ignore_ascii_case(b"chunked");
         // With both, the length is ignored and the connection not trusted again (§6.3 item 3).
-        let trusted = !headers.contains_key(CONTENT_LENGTH);
+        let trusted = !headers.has(&CONTENT_LENGTH);
         return Ok(match chunked {
             true => (Decoder::ChunkSize, trusted),
             false => (Decoder::UntilClose, false),
         });
     }
-    let mut lengths = headers.get_all(CONTENT_LENGTH).iter();
+    let mut lengths = headers.values_of(&CONTENT_LENGTH);
     match (lengths.next(), lengths.next()) {
         (None, _) => Ok((Decoder::UntilClose, false)),
         (Some(value), None) => {
@@ -406,8 +401,8 @@ mod tests {
             "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 5\r\nSet-Cookie: a=1\r\n\r\nhello",
         );
         let head = parse_response_head(&mut buf, false).unwrap().unwrap();
-        assert_eq!(head.response.status(), 200);
-        assert_eq!(head.response.headers()["set-cookie"], "a=1");
+        assert_eq!(head.status, 200);
+        assert_eq!(head.fields.first(&http::header::SET_COOKIE).unwrap(), "a=1");
         assert_eq!(head.decoder, Decoder::Length(5));
         assert!(head.reusable);
         assert_eq!(&buf[..], b"hello");
@@ -424,7 +419,7 @@ mod tests {
         let both = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\n";
         assert_eq!(framing(both, false), (Decoder::ChunkSize, false));
         let head = parse(both, false).unwrap().unwrap();
-        assert!(!head.response.headers().contains_key(CONTENT_LENGTH));
+        assert!(!head.fields.has(&CONTENT_LENGTH));
         let until_close = "HTTP/1.1 200 OK\r\n\r\n";
         assert_eq!(framing(until_close, false), (Decoder::UntilClose, false));
         let head = "HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\n";

@@ -37,7 +37,7 @@ pub async fn serve(
         let visitor = visitor.clone();
         async move {
             let req = req.map(RequestBody::Http2);
-            Ok::<_, Infallible>(proxy.handle(&visitor, req).await)
+            Ok::<_, Infallible>(proxy.handle(&visitor, req).await.into_http())
         }
     });
     let io = TokioIo::new(Prefixed { received, stream });

@@ -19,6 +19,7 @@ pub mod headers;
 mod log;
 mod peer;
 mod pool;
+mod reply;
 mod rewrite;
 pub mod server;
 mod set_cookie_lines;
@@ -32,7 +33,7 @@ use std::time::Instant;
 
 use http::header::{HeaderValue, CONNECTION, HOST};
 use http::uri::{PathAndQuery, Uri};
-use http::{Method, Request, Response, StatusCode, Version};
+use http::{Method, Request, StatusCode, Version};
 
 use crate::admin::Counters;
 use crate::audit::{AuditHandle, ViolationSink};
@@ -42,12 +43,14 @@ use client::build_client;
 use ctx::Ctx;
 use enforce::Enforcer;
 use error::ProxyError;
+use headers::fields::{FieldAccess, Fields};
 use headers::forwarded::{self, Hop, ViaEntries, X_REQUEST_ID};
 use headers::hop;
 use headers::rewrite::HostRewrite;
 pub use peer::Peer;
 use pool::UpstreamPool;
-use upstream_body::{UpstreamBody, UpstreamUpgrade};
+use reply::Reply;
+use upstream_body::UpstreamBody;
 
 /// The pseudonym this proxy writes in `Via` (RFC 9110 §7.6.3).
 const VIA_PSEUDONYM: &str = "consentry";
@@ -92,7 +95,7 @@ impl Proxy {
     }
 
     /// Answers one request; never fails: every error becomes a synthetic response here.
-    pub async fn handle(&self, peer: &Peer, req: Request<RequestBody>) -> Response<ProxyBody> {
+    pub async fn handle(&self, peer: &Peer, req: Request<RequestBody>) -> Reply<ProxyBody> {
         let mut ctx = Ctx::new(peer, &req);
         let response = match self.proxy_request(&mut ctx, req).await {
             Ok(response) => response,
@@ -102,15 +105,15 @@ impl Proxy {
                 // and still to be deleted: an error page is a response the browser applies too.
                 if let Some(enforcer) = &self.enforcer {
                     let public_host = self.config.public_host.as_deref();
-                    enforcer.add_deletions(&ctx, public_host, response.headers_mut());
-                    let records = enforcer.request_records(&mut ctx, response.status().as_u16());
+                    enforcer.add_deletions(&ctx, public_host, &mut response.fields);
+                    let records = enforcer.request_records(&mut ctx, response.status.as_u16());
                     enforcer.record_violations(records).await;
                 }
                 ctx.error = Some(error);
                 response
             }
         };
-        log::log_request(&ctx, response.status());
+        log::log_request(&ctx, response.status);
         response
     }
 
@@ -118,7 +121,7 @@ impl Proxy {
         &self,
         ctx: &mut Ctx,
         mut req: Request<RequestBody>,
-    ) -> Result<Response<ProxyBody>, ProxyError> {
+    ) -> Result<Reply<ProxyBody>, ProxyError> {
         self.request_filter(ctx, &mut req)?;
         let client_upgrade = ctx
             .upgrade
@@ -129,13 +132,13 @@ impl Proxy {
         let mut res = self.forward(ctx, req).await?;
         let mut violations = self.response_filter(ctx, &mut res);
         if let Some(enforcer) = &self.enforcer {
-            violations.extend(enforcer.request_records(ctx, res.status().as_u16()));
+            violations.extend(enforcer.request_records(ctx, res.status.as_u16()));
             enforcer.record_violations(violations).await;
         }
-        if res.status() == StatusCode::SWITCHING_PROTOCOLS {
+        if res.status == StatusCode::SWITCHING_PROTOCOLS {
             match client_upgrade {
                 Some(client_upgrade) => {
-                    let upstream = res.extensions_mut().remove::<UpstreamUpgrade>();
+                    let upstream = res.upgrade.take();
                     tunnel::spawn(client_upgrade, upstream.and_then(|u| u.take()));
                 }
                 // An upgrade nobody asked for cannot be honoured (RFC 9110 §15.2.2).
@@ -229,7 +232,7 @@ impl Proxy {
         &self,
         ctx: &mut Ctx,
         req: Request<RequestBody>,
-    ) -> Result<Response<UpstreamBody>, ProxyError> {
+    ) -> Result<Reply<UpstreamBody>, ProxyError> {
         let started = Instant::now();
         let sent =
             tokio::time::timeout(self.config.timeouts.upstream_headers, self.client.send(req))
@@ -248,20 +251,20 @@ impl Proxy {
     fn response_filter(
         &self,
         ctx: &mut Ctx,
-        res: &mut Response<UpstreamBody>,
+        res: &mut Reply<UpstreamBody>,
     ) -> Vec<crate::audit::ViolationRecord> {
-        let upgrade = (res.status() == StatusCode::SWITCHING_PROTOCOLS)
-            .then(|| hop::requested_upgrade(res.headers()))
+        let upgrade = (res.status == StatusCode::SWITCHING_PROTOCOLS)
+            .then(|| hop::requested_upgrade(&res.fields))
             .flatten();
-        let version = res.version();
-        let status = res.status().as_u16();
-        let headers = res.headers_mut();
+        let version = res.version;
+        let status = res.status.as_u16();
+        let headers = &mut res.fields;
         hop::remove_hop_by_hop_headers(headers);
         if let Some(upgrade) = upgrade {
             hop::restore_upgrade(headers, upgrade);
         }
         self.via.append(headers, version);
-        headers.insert(X_REQUEST_ID.clone(), ctx.request_id.clone());
+        headers.set(X_REQUEST_ID.clone(), ctx.request_id.clone());
         let Some(enforcer) = &self.enforcer else {
             self.rewrite_public_host(ctx, headers);
             return Vec::new();
@@ -276,7 +279,7 @@ impl Proxy {
         violations
     }
 
-    fn rewrite_public_host(&self, ctx: &Ctx, headers: &mut http::HeaderMap) {
+    fn rewrite_public_host(&self, ctx: &Ctx, headers: &mut Fields) {
         if !rewrite::needs_rewrite(headers) {
             return;
         }

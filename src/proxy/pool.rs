@@ -16,7 +16,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, Weak};
 use std::time::{Duration, Instant};
 
-use http::{Request, Response, StatusCode, Uri};
+use http::{Request, StatusCode, Uri};
 use hyper_rustls::HttpsConnector;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioIo;
@@ -26,6 +26,7 @@ use tracing::debug;
 
 use super::body::RequestBody;
 use super::exchange::{exchange, ExchangeError, ResponseHead, Wire};
+use super::reply::Reply;
 use super::spare::give_back_header_map;
 use super::upstream_body::{UpstreamBody, UpstreamUpgrade};
 use crate::admin::Counters;
@@ -128,7 +129,7 @@ impl UpstreamPool {
     pub async fn send(
         &self,
         req: Request<RequestBody>,
-    ) -> Result<Response<UpstreamBody>, UpstreamError> {
+    ) -> Result<Reply<UpstreamBody>, UpstreamError> {
         let (parts, mut body) = req.into_parts();
         loop {
             let mut conn = self.checkout().await?;
@@ -221,19 +222,28 @@ impl UpstreamPool {
 
     /// Wraps the response body so that the connection comes back once it has been read; a
     /// switched protocol hands its connection to the tunnel, and frees its slot.
-    fn attach(&self, conn: Conn, head: ResponseHead) -> Response<UpstreamBody> {
+    fn attach(&self, conn: Conn, head: ResponseHead) -> Reply<UpstreamBody> {
         let ResponseHead {
-            mut response,
+            status,
+            version,
+            fields,
             decoder,
             reusable,
         } = head;
-        if response.status() == StatusCode::SWITCHING_PROTOCOLS {
+        let (body, upgrade) = if status == StatusCode::SWITCHING_PROTOCOLS {
             let upgrade = UpstreamUpgrade::new(*conn.wire);
-            response.extensions_mut().insert(upgrade);
-            return response.map(|()| UpstreamBody::empty());
+            (UpstreamBody::empty(), Some(upgrade))
+        } else {
+            let body = UpstreamBody::new(conn, decoder, reusable, Arc::downgrade(&self.shared));
+            (body, None)
+        };
+        Reply {
+            status,
+            version,
+            fields,
+            body,
+            upgrade,
         }
-        let body = UpstreamBody::new(conn, decoder, reusable, Arc::downgrade(&self.shared));
-        response.map(|()| body)
     }
 }
 

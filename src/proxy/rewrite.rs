@@ -1,16 +1,17 @@
 //! Applies the public-host rewrite rules of [`super::headers::rewrite`] to a response's headers:
 //! `Location`, `Content-Location` and every `Set-Cookie` line, keeping the lines' order.
 
-use http::header::{HeaderMap, HeaderName, CONTENT_LOCATION, LOCATION, SET_COOKIE};
+use http::header::{HeaderName, CONTENT_LOCATION, LOCATION, SET_COOKIE};
 
+use super::headers::fields::FieldAccess;
 use super::headers::rewrite::HostRewrite;
 use super::set_cookie_lines::{edit_set_cookie_lines, LineChange};
 
 /// Cheap pre-check, so the rewrite is only prepared for responses that could need it: a
 /// redirect, or a `Set-Cookie` line with a `Domain` attribute (most lines have none). One walk
 /// over the fields, comparing names, costs less than hashing three names to look them up.
-pub fn needs_rewrite(headers: &HeaderMap) -> bool {
-    headers.iter().any(|(name, value)| {
+pub fn needs_rewrite(headers: &impl FieldAccess) -> bool {
+    headers.fields().any(|(name, value)| {
         *name == LOCATION
             || *name == CONTENT_LOCATION
             || (*name == SET_COOKIE && names_a_domain(value.as_bytes()))
@@ -29,7 +30,7 @@ fn names_a_domain(line: &[u8]) -> bool {
     })
 }
 
-pub fn rewrite_headers(headers: &mut HeaderMap, rewrite: &HostRewrite, public_scheme: &str) {
+pub fn rewrite_headers(headers: &mut impl FieldAccess, rewrite: &HostRewrite, public_scheme: &str) {
     for name in [LOCATION, CONTENT_LOCATION] {
         rewrite_location(headers, name, rewrite, public_scheme);
     }
@@ -37,22 +38,22 @@ pub fn rewrite_headers(headers: &mut HeaderMap, rewrite: &HostRewrite, public_sc
 }
 
 fn rewrite_location(
-    headers: &mut HeaderMap,
+    headers: &mut impl FieldAccess,
     name: HeaderName,
     rewrite: &HostRewrite,
     public_scheme: &str,
 ) {
     let rewritten = headers
-        .get(&name)
+        .first(&name)
         .and_then(|value| rewrite.rewrite_location(value, public_scheme));
     if let Some(value) = rewritten {
-        headers.insert(name, value);
+        headers.set(name, value);
     }
 }
 
 /// Rewrites the `Domain` of every `Set-Cookie` line that names the upstream. Untouched lines
 /// keep their exact bytes.
-fn rewrite_cookie_domains(headers: &mut HeaderMap, rewrite: &HostRewrite) {
+fn rewrite_cookie_domains(headers: &mut impl FieldAccess, rewrite: &HostRewrite) {
     edit_set_cookie_lines(headers, |line| match rewrite.rewrite_cookie_domain(line) {
         Some(new) => LineChange::Replace(new),
         None => LineChange::Keep,
@@ -62,6 +63,7 @@ fn rewrite_cookie_domains(headers: &mut HeaderMap, rewrite: &HostRewrite) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use http::HeaderMap;
     use http::HeaderValue;
 
     #[test]

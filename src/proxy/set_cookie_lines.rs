@@ -1,56 +1,24 @@
 //! Editing a response's `Set-Cookie` lines one by one, in order, without folding them (commas
 //! live inside `Expires`). Nothing is copied until the first line actually changes.
 
-use http::header::{HeaderMap, HeaderValue, SET_COOKIE};
-use smallvec::SmallVec;
+use http::header::{HeaderValue, SET_COOKIE};
 
-pub enum LineChange {
-    Keep,
-    Remove,
-    Replace(HeaderValue),
-}
+use super::headers::fields::FieldAccess;
+pub use super::headers::fields::LineChange;
 
 /// Calls `change` on every `Set-Cookie` line and applies the answers; returns whether any line
 /// changed.
 pub fn edit_set_cookie_lines(
-    headers: &mut HeaderMap,
-    mut change: impl FnMut(&HeaderValue) -> LineChange,
+    headers: &mut impl FieldAccess,
+    change: impl FnMut(&HeaderValue) -> LineChange,
 ) -> bool {
-    // On the stack for a response's usual few lines.
-    let mut edited: Option<SmallVec<[HeaderValue; 8]>> = None;
-    for (i, line) in headers.get_all(SET_COOKIE).iter().enumerate() {
-        let answer = change(line);
-        if edited.is_none() && !matches!(answer, LineChange::Keep) {
-            edited = Some(
-                headers
-                    .get_all(SET_COOKIE)
-                    .iter()
-                    .take(i)
-                    .cloned()
-                    .collect(),
-            );
-        }
-        if let Some(lines) = edited.as_mut() {
-            match answer {
-                LineChange::Keep => lines.push(line.clone()),
-                LineChange::Remove => {}
-                LineChange::Replace(new) => lines.push(new),
-            }
-        }
-    }
-    let Some(lines) = edited else {
-        return false;
-    };
-    headers.remove(SET_COOKIE);
-    for line in lines {
-        headers.append(SET_COOKIE, line);
-    }
-    true
+    headers.edit_values(&SET_COOKIE, change)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use http::HeaderMap;
 
     fn headers(lines: &[&'static str]) -> HeaderMap {
         let mut map = HeaderMap::new();

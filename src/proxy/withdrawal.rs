@@ -8,6 +8,7 @@ use http::header::{HeaderMap, HeaderName, HeaderValue, COOKIE, SET_COOKIE};
 
 use super::ctx::{Ctx, StrippedCookie};
 use super::enforce::{unix_now, Enforcer};
+use super::headers::fields::FieldAccess;
 use crate::consent::Consent;
 use crate::policy::set_cookie::parse_set_cookie;
 use crate::policy::{cookie_pairs, judge_request_cookie, Judge};
@@ -18,7 +19,7 @@ static SEC_GPC: HeaderName = HeaderName::from_static("sec-gpc");
 impl Enforcer {
     /// Narrows `ctx.consent` to the choice the response writes, if it writes one that withdraws
     /// a category, and plans the deletions that follow from it.
-    pub fn apply_consent_set_by_response(&self, ctx: &mut Ctx, headers: &HeaderMap) {
+    pub fn apply_consent_set_by_response(&self, ctx: &mut Ctx, headers: &impl FieldAccess) {
         let Some(newer) = self.consent_set_by(headers, ctx.consent.gpc) else {
             return;
         };
@@ -46,12 +47,12 @@ impl Enforcer {
     /// The consent the response's consent cookies express, read as a request carrying them would
     /// be (with the request's `Sec-GPC`); `None` when the response sets no consent cookie. A
     /// consent cookie the response deletes is a choice reset: it reads as no choice.
-    fn consent_set_by(&self, headers: &HeaderMap, gpc: bool) -> Option<Consent> {
+    fn consent_set_by(&self, headers: &impl FieldAccess, gpc: bool) -> Option<Consent> {
         // Only a consent cookie's line needs the clock (to tell a deletion).
         let mut now = None;
         let mut pairs = String::new();
         let mut found = false;
-        for line in headers.get_all(SET_COOKIE) {
+        for line in headers.values_of(&SET_COOKIE) {
             // Most lines are not a consent cookie: their name says so before the whole line is
             // checked or parsed.
             let bytes = line.as_bytes();

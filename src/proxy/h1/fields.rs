@@ -7,6 +7,7 @@ use bytes::Bytes;
 use http::header::{HeaderMap, HeaderName, HeaderValue};
 use smallvec::SmallVec;
 
+use crate::proxy::headers::fields::Fields;
 use crate::proxy::spare::take_header_map;
 
 /// The most fields a head may carry (as hyper and nginx bound them): more gets 431 from the
@@ -74,9 +75,37 @@ impl FieldRange {
     }
 }
 
+impl FieldRange {
+    /// The field's name and value; the value shares `head`'s bytes.
+    fn field(&self, head: &Bytes) -> Result<(HeaderName, HeaderValue), &'static str> {
+        let (at, len) = self.name;
+        let name =
+            HeaderName::from_bytes(&head[at..at + len]).map_err(|_| "malformed field name")?;
+        let (at, len) = self.value;
+        let value = HeaderValue::from_maybe_shared(head.slice(at..at + len))
+            .map_err(|_| "malformed field value")?;
+        Ok((name, value))
+    }
+}
+
 /// `(offset, length)` of `part` inside the buffer that starts at address `base`.
 pub fn span(part: &[u8], base: usize) -> (usize, usize) {
     (part.as_ptr() as usize - base, part.len())
+}
+
+/// The fields of `head` as a list in wire order (for a response head), with room for `room`
+/// more; the reason when a name or value is not a valid field.
+pub fn build_fields(
+    head: &Bytes,
+    ranges: &[FieldRange],
+    room: usize,
+) -> Result<Fields, &'static str> {
+    let mut fields = Fields::with_capacity(ranges.len() + room);
+    for range in ranges {
+        let (name, value) = range.field(head)?;
+        fields.add_field(name, value);
+    }
+    Ok(fields)
 }
 
 /// The fields of `head`, with room for `room` more (what the proxy adds, so the map does not
@@ -88,12 +117,7 @@ pub fn build_headers(
 ) -> Result<HeaderMap, &'static str> {
     let mut headers = take_header_map(ranges.len() + room);
     for range in ranges {
-        let (at, len) = range.name;
-        let name =
-            HeaderName::from_bytes(&head[at..at + len]).map_err(|_| "malformed field name")?;
-        let (at, len) = range.value;
-        let value = HeaderValue::from_maybe_shared(head.slice(at..at + len))
-            .map_err(|_| "malformed field value")?;
+        let (name, value) = range.field(head)?;
         headers.append(name, value);
     }
     Ok(headers)

@@ -28,13 +28,15 @@ use tokio::sync::{oneshot, watch};
 use tracing::debug;
 
 use super::body::RequestBody;
+use super::headers::fields::Fields;
+use super::reply::Reply;
 use super::{Peer, Proxy};
 use crate::privacy::truncate_ip;
 use body::Returned;
 pub use body::{Decoder, Step, WireBody};
 pub use fields::MAX_FIELDS;
 pub use fields::{
-    build_headers, field_slots, locate_fields, parse_length, write_fields, FieldRanges,
+    build_fields, field_slots, locate_fields, parse_length, write_fields, FieldRanges,
 };
 use head::{parse_head, Framing, Head, Rejection};
 use reader::Reader;
@@ -221,12 +223,12 @@ async fn serve_request(
         Some(go_ahead) => answer_expecting_continue(proxy, peer, request, go_ahead, write).await,
     };
 
-    if response.status() == StatusCode::SWITCHING_PROTOCOLS {
+    if response.status == StatusCode::SWITCHING_PROTOCOLS {
         // The proxy answers 101 only to a request that asked for an upgrade.
         let Some(upgrade) = upgrade else {
             return After::Close;
         };
-        if write_head_only(write, response.status(), response.headers())
+        if write_head_only(write, response.status, &response.fields)
             .await
             .is_err()
         {
@@ -283,7 +285,7 @@ async fn answer_expecting_continue(
     request: Request<RequestBody>,
     mut go_ahead: oneshot::Receiver<()>,
     write: &mut OwnedWriteHalf,
-) -> http::Response<super::body::ProxyBody> {
+) -> Reply<super::body::ProxyBody> {
     let handled = proxy.handle(peer, request);
     tokio::pin!(handled);
     let mut waiting = true;
@@ -294,7 +296,7 @@ async fn answer_expecting_continue(
                 waiting = false;
                 if wanted.is_ok() {
                     // A visitor gone meanwhile shows on the body's read; nothing to do here.
-                    let _ = write_head_only(write, StatusCode::CONTINUE, &http::HeaderMap::new()).await;
+                    let _ = write_head_only(write, StatusCode::CONTINUE, &Fields::new()).await;
                 }
             }
         }

@@ -12,14 +12,15 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use bytes::Bytes;
 use futures_util::FutureExt;
 use http::header::{CONNECTION, CONTENT_LENGTH, DATE, TRANSFER_ENCODING};
-use http::{HeaderMap, HeaderValue, Response, StatusCode, Version};
+use http::{HeaderValue, StatusCode, Version};
 use http_body_util::BodyExt;
 use hyper::body::Body;
 use tokio::io::AsyncWriteExt;
 use tokio::net::tcp::OwnedWriteHalf;
 
 use super::fields::{parse_length, write_fields};
-use crate::proxy::spare::give_back_header_map;
+use crate::proxy::headers::fields::{FieldAccess, Fields};
+use crate::proxy::reply::Reply;
 
 /// Data pieces smaller than this are copied beside the head or the pieces before them.
 const GATHER_BELOW: usize = 16 * 1024;
@@ -45,25 +46,30 @@ enum Framing {
 /// Writes `res`; `Ok(true)` when the connection can carry another request.
 pub async fn write_response<B>(
     io: &mut OwnedWriteHalf,
-    res: Response<B>,
+    res: Reply<B>,
     exchange: Exchange,
 ) -> io::Result<bool>
 where
     B: Body<Data = Bytes> + Unpin,
     B::Error: Into<Box<dyn StdError + Send + Sync>>,
 {
-    let (mut parts, mut body) = res.into_parts();
+    let Reply {
+        status,
+        mut fields,
+        mut body,
+        ..
+    } = res;
     let mut keep_alive = exchange.keep_alive;
-    let framing = choose_framing(&mut parts.headers, parts.status, &body, exchange);
+    let framing = choose_framing(&mut fields, status, &body, exchange);
     if framing == Framing::UntilClose {
         keep_alive = false;
     }
-    set_connection(&mut parts.headers, keep_alive, exchange.version);
-    if !parts.headers.contains_key(DATE) {
-        parts.headers.insert(DATE, current_date());
+    set_connection(&mut fields, keep_alive, exchange.version);
+    if !fields.has(&DATE) {
+        fields.add(DATE, current_date());
     }
-    let mut out = encode_head(parts.status, &parts.headers);
-    give_back_header_map(std::mem::take(&mut parts.headers));
+    let mut out = encode_head(status, &fields);
+    fields.recycle();
     if framing == Framing::None {
         io.write_all(&out).await?;
         return Ok(keep_alive);
@@ -147,24 +153,25 @@ where
 pub async fn write_head_only(
     io: &mut OwnedWriteHalf,
     status: StatusCode,
-    headers: &HeaderMap,
+    fields: &Fields,
 ) -> io::Result<()> {
-    io.write_all(&encode_head(status, headers)).await
+    io.write_all(&encode_head(status, fields)).await
 }
 
 /// A refusal before any request could be read (a malformed head): a short text, then close.
 pub async fn write_refusal(io: &mut OwnedWriteHalf, status: StatusCode) -> io::Result<()> {
     let reason = status.canonical_reason().unwrap_or("Error");
     let text = format!("{} {reason}\n", status.as_u16());
-    let mut headers = HeaderMap::with_capacity(5);
-    headers.insert(
-        http::header::CONTENT_TYPE,
-        HeaderValue::from_static("text/plain; charset=utf-8"),
-    );
-    headers.insert(CONTENT_LENGTH, HeaderValue::from(text.len()));
-    headers.insert(CONNECTION, HeaderValue::from_static("close"));
-    headers.insert(DATE, current_date());
-    let mut out = encode_head(status, &headers);
+    let fields = Fields::from_iter([
+        (
+            http::header::CONTENT_TYPE,
+            HeaderValue::from_static("text/plain; charset=utf-8"),
+        ),
+        (CONTENT_LENGTH, HeaderValue::from(text.len())),
+        (CONNECTION, HeaderValue::from_static("close")),
+        (DATE, current_date()),
+    ]);
+    let mut out = encode_head(status, &fields);
     out.extend_from_slice(text.as_bytes());
     io.write_all(&out).await?;
     io.shutdown().await
@@ -173,7 +180,7 @@ pub async fn write_refusal(io: &mut OwnedWriteHalf, status: StatusCode) -> io::R
 /// RFC 9112 §6.3: no body for HEAD, 1xx, 204 and 304; else the given length, the body's own
 /// exact size, chunked for HTTP/1.1, or the connection's end for HTTP/1.0.
 fn choose_framing<B: Body>(
-    headers: &mut HeaderMap,
+    headers: &mut Fields,
     status: StatusCode,
     body: &B,
     exchange: Exchange,
@@ -186,17 +193,17 @@ fn choose_framing<B: Body>(
         return Framing::None;
     }
     // The upstream's framing is its own hop's: `Transfer-Encoding` is re-decided here.
-    headers.remove(TRANSFER_ENCODING);
+    headers.remove_all(&TRANSFER_ENCODING);
     if let Some(length) = declared_length(headers) {
         return Framing::Length(length);
     }
-    headers.remove(CONTENT_LENGTH);
+    headers.remove_all(&CONTENT_LENGTH);
     if let Some(length) = body.size_hint().exact() {
-        headers.insert(CONTENT_LENGTH, HeaderValue::from(length));
+        headers.add(CONTENT_LENGTH, HeaderValue::from(length));
         return Framing::Length(length);
     }
     if exchange.version == Version::HTTP_11 {
-        headers.insert(TRANSFER_ENCODING, HeaderValue::from_static("chunked"));
+        headers.add(TRANSFER_ENCODING, HeaderValue::from_static("chunked"));
         Framing::Chunked
     } else {
         Framing::UntilClose
@@ -205,24 +212,24 @@ fn choose_framing<B: Body>(
 
 /// One `Content-Length` that is a plain number (the upstream client has checked the upstream's
 /// already, `exchange.rs`).
-fn declared_length(headers: &HeaderMap) -> Option<u64> {
-    let mut values = headers.get_all(CONTENT_LENGTH).iter();
+fn declared_length(headers: &Fields) -> Option<u64> {
+    let mut values = headers.values_of(&CONTENT_LENGTH);
     let (Some(value), None) = (values.next(), values.next()) else {
         return None;
     };
     parse_length(value.as_bytes())
 }
 
-fn set_connection(headers: &mut HeaderMap, keep_alive: bool, version: Version) {
+fn set_connection(headers: &mut Fields, keep_alive: bool, version: Version) {
     if !keep_alive {
-        headers.insert(CONNECTION, HeaderValue::from_static("close"));
+        headers.set(CONNECTION, HeaderValue::from_static("close"));
     } else if version == Version::HTTP_10 {
-        headers.insert(CONNECTION, HeaderValue::from_static("keep-alive"));
+        headers.set(CONNECTION, HeaderValue::from_static("keep-alive"));
     }
 }
 
 /// `HTTP/1.1 <status> <reason>`, the fields, the empty line; sized once.
-fn encode_head(status: StatusCode, headers: &HeaderMap) -> Vec<u8> {
+fn encode_head(status: StatusCode, headers: &Fields) -> Vec<u8> {
     let fields: usize = headers
         .iter()
         .map(|(name, value)| name.as_str().len() + value.len() + 4)
@@ -234,7 +241,7 @@ fn encode_head(status: StatusCode, headers: &HeaderMap) -> Vec<u8> {
     out.push(b' ');
     out.extend_from_slice(reason.as_bytes());
     out.extend_from_slice(b"\r\n");
-    write_fields(&mut out, headers);
+    write_fields(&mut out, headers.iter());
     out.extend_from_slice(b"\r\n");
     out
 }

@@ -13,6 +13,7 @@ use http::header::{HeaderMap, HeaderName, HeaderValue, FORWARDED, VIA};
 use http::Version;
 use ipnet::IpNet;
 
+use super::fields::FieldAccess;
 use super::present::{find_present, Present};
 
 /// De facto list of client and proxy addresses, oldest first.
@@ -185,7 +186,7 @@ impl ViaEntries {
     }
 
     /// Appends the entry for a message of `version` to its `Via`.
-    pub fn append(&self, headers: &mut HeaderMap, version: Version) {
+    pub fn append(&self, headers: &mut impl FieldAccess, version: Version) {
         if let Some((_, entry)) = self.entries.iter().find(|(v, _)| *v == version) {
             append_to_chain(headers, &VIA, entry.clone());
         }
@@ -246,9 +247,9 @@ fn format_via_protocol_version(version: Version) -> &'static str {
 /// (RFC 9110 §5.3: lines of a list field are equivalent to one comma-joined line). Blank lines
 /// are skipped so the result never starts with `, `. If the joined bytes are not a valid value,
 /// the chain restarts with `ours`.
-fn append_to_chain(headers: &mut HeaderMap, name: &HeaderName, ours: HeaderValue) {
+fn append_to_chain(headers: &mut impl FieldAccess, name: &HeaderName, ours: HeaderValue) {
     let mut joined = Vec::new();
-    for line in headers.get_all(name) {
+    for line in headers.values_of(name) {
         let line = line.as_bytes().trim_ascii();
         if !line.is_empty() {
             joined.extend_from_slice(line);
@@ -256,12 +257,12 @@ fn append_to_chain(headers: &mut HeaderMap, name: &HeaderName, ours: HeaderValue
         }
     }
     if joined.is_empty() {
-        headers.insert(name, ours);
+        headers.set(name.clone(), ours);
         return;
     }
     joined.extend_from_slice(ours.as_bytes());
     let value = HeaderValue::from_maybe_shared(Bytes::from(joined)).unwrap_or(ours);
-    headers.insert(name, value);
+    headers.set(name.clone(), value);
 }
 
 /// Builds `for=<node>;proto=<proto>[;host=<host>]` (RFC 7239 §4, §5). IPv6 nodes are bracketed

@@ -5,11 +5,10 @@
 //! and timeouts the next hop never agreed to, and a client could smuggle a second message
 //! boundary past us. HTTP/2 forbids the same fields outright (RFC 9113 §8.2.2).
 
-use http::header::{
-    HeaderMap, HeaderName, HeaderValue, CONNECTION, TE, TRAILER, TRANSFER_ENCODING, UPGRADE,
-};
+use http::header::{HeaderName, HeaderValue, CONNECTION, TE, TRAILER, TRANSFER_ENCODING, UPGRADE};
 use http::Version;
 
+use super::fields::FieldAccess;
 use super::present::find_present;
 
 /// The fields that are always connection-specific, whether or not `Connection` names them
@@ -31,12 +30,11 @@ const CONNECTION_AT: usize = 0;
 /// Splits every line of a list-valued field into trimmed, non-empty elements
 /// (RFC 9110 §5.6.1: empty list elements are ignored).
 pub fn split_list_elements<'a>(
-    headers: &'a HeaderMap,
-    name: &HeaderName,
+    headers: &'a impl FieldAccess,
+    name: &'a HeaderName,
 ) -> impl Iterator<Item = &'a [u8]> {
     headers
-        .get_all(name)
-        .iter()
+        .values_of(name)
         .flat_map(|line| line.as_bytes().split(|b| *b == b','))
         .map(<[u8]>::trim_ascii)
         .filter(|element| !element.is_empty())
@@ -45,7 +43,7 @@ pub fn split_list_elements<'a>(
 /// Whether the connection stays open after this message (RFC 9112 §9.3): HTTP/1.1 unless a
 /// `Connection` line says `close`; HTTP/1.0 only when one says `keep-alive`. The same rule for
 /// the visitor's requests and the upstream's responses.
-pub fn keeps_alive(headers: &HeaderMap, version: Version) -> bool {
+pub fn keeps_alive(headers: &impl FieldAccess, version: Version) -> bool {
     let mut options = split_list_elements(headers, &CONNECTION);
     if version == Version::HTTP_11 {
         !options.any(|o| o.eq_ignore_ascii_case(b"close"))
@@ -63,7 +61,7 @@ pub fn keeps_alive(headers: &HeaderMap, version: Version) -> bool {
 /// tokens that are not valid field names are skipped rather than rejected, since they can name
 /// nothing we could forward. End-to-end fields are left alone, including the proxy
 /// authentication fields (RFC 9110 §11.7).
-pub fn remove_hop_by_hop_headers(headers: &mut HeaderMap) {
+pub fn remove_hop_by_hop_headers(headers: &mut impl FieldAccess) {
     let present = find_present(headers, &FIXED_HOP_BY_HOP);
     if present.is_empty() {
         return;
@@ -72,12 +70,12 @@ pub fn remove_hop_by_hop_headers(headers: &mut HeaderMap) {
         remove_named_by_connection(headers);
     }
     for name in present.names(&FIXED_HOP_BY_HOP) {
-        headers.remove(name);
+        headers.remove_all(name);
     }
 }
 
 /// Removes every field a `Connection` line names, other than the fixed set.
-fn remove_named_by_connection(headers: &mut HeaderMap) {
+fn remove_named_by_connection(headers: &mut impl FieldAccess) {
     // Collected first because removal needs the map mutably; `Vec::new` allocates only if a
     // token names a field outside the fixed set.
     let mut named: Vec<HeaderName> = Vec::new();
@@ -93,7 +91,7 @@ fn remove_named_by_connection(headers: &mut HeaderMap) {
         }
     }
     for name in named {
-        headers.remove(name);
+        headers.remove_all(&name);
     }
 }
 
@@ -105,13 +103,12 @@ fn remove_named_by_connection(headers: &mut HeaderMap) {
 /// must be ignored. Call this before [`remove_hop_by_hop_headers`], which removes both. Several
 /// `Upgrade` lines are combined into one list value (RFC 9110 §5.3).
 #[must_use]
-pub fn requested_upgrade(headers: &HeaderMap) -> Option<HeaderValue> {
+pub fn requested_upgrade(headers: &impl FieldAccess) -> Option<HeaderValue> {
     if !split_list_elements(headers, &CONNECTION).any(|t| t.eq_ignore_ascii_case(b"upgrade")) {
         return None;
     }
     let mut lines = headers
-        .get_all(&UPGRADE)
-        .iter()
+        .values_of(&UPGRADE)
         .filter(|line| !line.as_bytes().trim_ascii().is_empty());
     let first = lines.next()?;
     let Some(second) = lines.next() else {
@@ -129,9 +126,9 @@ pub fn requested_upgrade(headers: &HeaderMap) -> Option<HeaderValue> {
 /// stripped, so that an upgrade handshake (e.g. WebSocket, RFC 6455 §4.1) reaches the next hop
 /// as a valid RFC 9110 §7.8 request or response. HTTP/1.1 only: HTTP/2 forbids both fields
 /// (RFC 9113 §8.2.2) and upgrades through extended CONNECT instead (RFC 8441).
-pub fn restore_upgrade(headers: &mut HeaderMap, upgrade: HeaderValue) {
-    headers.insert(CONNECTION, HeaderValue::from_static("upgrade"));
-    headers.insert(UPGRADE, upgrade);
+pub fn restore_upgrade(headers: &mut impl FieldAccess, upgrade: HeaderValue) {
+    headers.set(CONNECTION, HeaderValue::from_static("upgrade"));
+    headers.set(UPGRADE, upgrade);
 }
 
 /// True if a `TE` line lists `trailers` (RFC 9110 §10.1.4).
@@ -139,21 +136,22 @@ pub fn restore_upgrade(headers: &mut HeaderMap, upgrade: HeaderValue) {
 /// `TE` is hop-by-hop, but whether the client can take trailers decides what the upstream may
 /// send; gRPC servers refuse requests without `TE: trailers`, so the proxy forwards the option.
 #[must_use]
-pub fn accepts_trailers(headers: &HeaderMap) -> bool {
+pub fn accepts_trailers(headers: &impl FieldAccess) -> bool {
     split_list_elements(headers, &TE).any(|element| element.eq_ignore_ascii_case(b"trailers"))
 }
 
 /// Sets `TE: trailers` toward the upstream after stripping, when [`accepts_trailers`] said the
 /// client takes them (RFC 9110 §10.1.4). Over HTTP/1.1 the caller must also list `TE` in
 /// `Connection` (RFC 9110 §7.6.1); HTTP/2 allows exactly this value (RFC 9113 §8.2.2).
-pub fn restore_te_trailers(headers: &mut HeaderMap) {
-    headers.insert(TE, HeaderValue::from_static("trailers"));
+pub fn restore_te_trailers(headers: &mut impl FieldAccess) {
+    headers.set(TE, HeaderValue::from_static("trailers"));
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use http::header::{PROXY_AUTHENTICATE, PROXY_AUTHORIZATION};
+    use http::HeaderMap;
 
     #[test]
     fn the_connection_index_names_connection_in_the_fixed_set() {

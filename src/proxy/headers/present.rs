@@ -6,7 +6,9 @@
 //! names once and comparing them (a byte compare for the standard ones) costs less, and then only
 //! the names actually present are touched.
 
-use http::header::{HeaderMap, HeaderName};
+use http::header::HeaderName;
+
+use super::fields::FieldAccess;
 
 /// A set of indices into a list of at most 64 candidate names.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -33,9 +35,9 @@ impl Present {
 }
 
 /// Which of `candidates` (at most 64; later ones are never found) `headers` carries.
-pub fn find_present<T>(headers: &HeaderMap<T>, candidates: &[HeaderName]) -> Present {
+pub fn find_present(headers: &impl FieldAccess, candidates: &[HeaderName]) -> Present {
     let mut found = 0u64;
-    for name in headers.keys() {
+    for name in headers.names() {
         if let Some(index) = candidates.iter().take(64).position(|c| c == name) {
             found |= 1 << index;
         }
@@ -47,6 +49,7 @@ pub fn find_present<T>(headers: &HeaderMap<T>, candidates: &[HeaderName]) -> Pre
 mod tests {
     use super::*;
     use http::header::{CONNECTION, COOKIE, HOST, TE};
+    use http::HeaderMap;
     use http::HeaderValue;
 
     fn candidates() -> [HeaderName; 3] {
