@@ -13,6 +13,7 @@ pub mod config;
 pub mod consent;
 pub mod demo;
 pub mod explain;
+pub mod fields;
 pub mod html;
 pub mod memo;
 pub mod policy;

@@ -1,16 +1,17 @@
 //! Finding one cookie in the request's `Cookie` fields (all of them: HTTP/2 may split the field,
 //! RFC 9113 §8.2.3), without allocating.
 
-use http::header::{HeaderMap, COOKIE};
+use http::header::COOKIE;
+
+use crate::fields::FieldAccess;
 
 use crate::split::{split_at, split_once_at, trim};
 
 /// The value of the first cookie called `name` (browsers send the most specific path first,
 /// RFC 6265 §5.4 step 2). Pairs without `=` and non-UTF-8 fields are skipped.
-pub fn find_request_cookie<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
+pub fn find_request_cookie<'h>(headers: &'h impl FieldAccess, name: &str) -> Option<&'h str> {
     headers
-        .get_all(COOKIE)
-        .iter()
+        .values_of(&COOKIE)
         .filter_map(|line| std::str::from_utf8(line.as_bytes()).ok())
         .flat_map(|line| split_at(line, b';'))
         .find_map(|pair| {
@@ -21,12 +22,11 @@ pub fn find_request_cookie<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h
 
 /// Every cookie whose name starts with `prefix`, as `suffix=value` pairs joined by `;`, in the
 /// order sent; `None` when there is none. Only the first of same-name cookies counts.
-pub fn collect_cookie_family(headers: &HeaderMap, prefix: &str) -> Option<String> {
+pub fn collect_cookie_family(headers: &impl FieldAccess, prefix: &str) -> Option<String> {
     let mut joined = String::new();
     let mut seen: Vec<&str> = Vec::new();
     let pairs = headers
-        .get_all(COOKIE)
-        .iter()
+        .values_of(&COOKIE)
         .filter_map(|line| std::str::from_utf8(line.as_bytes()).ok())
         .flat_map(|line| line.split(';'));
     for pair in pairs {
@@ -53,6 +53,7 @@ pub fn collect_cookie_family(headers: &HeaderMap, prefix: &str) -> Option<String
 #[cfg(test)]
 mod tests {
     use super::*;
+    use http::HeaderMap;
     use http::HeaderValue;
 
     fn headers(lines: &[&'static str]) -> HeaderMap {

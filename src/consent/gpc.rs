@@ -2,18 +2,22 @@
 //! with several fields, any `1` counts. The header is never removed on the way upstream (the
 //! spec forbids intermediaries to drop `Sec-GPC: 1`).
 
-use http::header::HeaderMap;
+use http::header::HeaderName;
 
-pub fn has_gpc(headers: &HeaderMap) -> bool {
+use crate::fields::FieldAccess;
+
+static SEC_GPC: HeaderName = HeaderName::from_static("sec-gpc");
+
+pub fn has_gpc(headers: &impl FieldAccess) -> bool {
     headers
-        .get_all("sec-gpc")
-        .iter()
+        .values_of(&SEC_GPC)
         .any(|value| value.as_bytes() == b"1")
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use http::HeaderMap;
     use http::HeaderValue;
 
     fn headers(values: &[&'static str]) -> HeaderMap {

@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use http::header::HeaderMap;
+use crate::fields::FieldAccess;
 use tracing::debug;
 
 use super::cookies::collect_cookie_family;
@@ -87,7 +87,7 @@ impl ConsentConfig {
     /// The consent a request carries. The first source whose cookie is present and readable
     /// decides; an unreadable cookie is passed over (and flagged); GPC then withdraws its
     /// categories. `needs_consent` is the registry's set of non-exempt categories.
-    pub fn read(&self, headers: &HeaderMap, needs_consent: CategorySet) -> Consent {
+    pub fn read(&self, headers: &impl FieldAccess, needs_consent: CategorySet) -> Consent {
         let mut consent = Consent::NONE;
         for (index, source) in self.sources.iter().enumerate() {
             let family;

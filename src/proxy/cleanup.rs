@@ -8,7 +8,7 @@ use http::header::{HeaderValue, SET_COOKIE};
 
 use super::ctx::Ctx;
 use super::enforce::Enforcer;
-use super::headers::fields::FieldAccess;
+use crate::fields::FieldAccess;
 use crate::policy::{plan_deletions, Site, Target};
 
 impl Enforcer {

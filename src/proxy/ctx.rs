@@ -4,12 +4,14 @@ use std::net::IpAddr;
 use std::time::{Duration, Instant};
 
 use http::header::{HeaderValue, HOST};
-use http::{Method, Request, Uri, Version};
+use http::{Method, Uri, Version};
 
 use super::error::ProxyError;
 use super::headers::forwarded::Origin;
 use super::peer::Peer;
+use super::request::ProxyRequest;
 use crate::consent::Consent;
+use crate::fields::FieldAccess;
 
 /// One cookie of the request that broke a rule (its name only, never its value).
 pub struct RequestViolation {
@@ -54,9 +56,9 @@ pub struct Ctx {
 }
 
 impl Ctx {
-    pub fn new<B>(peer: &Peer, req: &Request<B>) -> Self {
-        let host = req.headers().get(HOST).cloned().or_else(|| {
-            req.uri()
+    pub fn new<B>(peer: &Peer, req: &ProxyRequest<B>) -> Self {
+        let host = req.fields.first(&HOST).cloned().or_else(|| {
+            req.uri
                 .authority()
                 .and_then(|a| HeaderValue::from_str(a.as_str()).ok())
         });
@@ -64,9 +66,9 @@ impl Ctx {
             peer: peer.clone(),
             client: peer.addr.ip(),
             started: Instant::now(),
-            method: req.method().clone(),
-            uri: req.uri().clone(),
-            version: req.version(),
+            method: req.method.clone(),
+            uri: req.uri.clone(),
+            version: req.version,
             host,
             request_id: HeaderValue::from_static("-"),
             upgrade: None,

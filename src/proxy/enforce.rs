@@ -8,11 +8,10 @@ use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
-use http::header::{HeaderMap, HeaderValue, COOKIE};
+use http::header::{HeaderValue, COOKIE};
 use http::Method;
 
 use super::ctx::{Ctx, RequestViolation, StrippedCookie};
-use super::headers::fields::FieldAccess;
 use super::set_cookie_lines::{edit_set_cookie_lines, LineChange};
 use crate::admin::Counters;
 use crate::audit::{
@@ -21,6 +20,7 @@ use crate::audit::{
 };
 use crate::config::Enforcement;
 use crate::consent::Consent;
+use crate::fields::FieldAccess;
 use crate::memo::Memo;
 use crate::policy::{
     cookie_pairs, judge_request_cookie, judge_set_cookie, Detail, Judge, Outcome, Verdict,
@@ -168,7 +168,7 @@ impl Enforcer {
         }
     }
 
-    pub fn read_consent(&self, headers: &HeaderMap) -> Consent {
+    pub fn read_consent(&self, headers: &impl FieldAccess) -> Consent {
         let consent = self
             .rules
             .consent
@@ -321,8 +321,8 @@ impl Enforcer {
 
     /// Strips from the (single, merged) `Cookie` line every cookie the visitor's consent does
     /// not cover, keeping the others' bytes, and notes each breach in `ctx`.
-    pub fn filter_request_cookies(&self, ctx: &mut Ctx, headers: &mut HeaderMap) {
-        let Some(line) = headers.get(COOKIE) else {
+    pub fn filter_request_cookies(&self, ctx: &mut Ctx, headers: &mut impl FieldAccess) {
+        let Some(line) = headers.first(&COOKIE) else {
             return;
         };
         // Kept for a withdrawal the response may carry (a cheap clone: the bytes are shared).
@@ -371,12 +371,8 @@ impl Enforcer {
         }
         if let Some(kept) = kept {
             match HeaderValue::from_str(&kept) {
-                Ok(value) if !kept.is_empty() => {
-                    headers.insert(COOKIE, value);
-                }
-                _ => {
-                    headers.remove(COOKIE);
-                }
+                Ok(value) if !kept.is_empty() => headers.set(COOKIE, value),
+                _ => headers.remove_all(&COOKIE),
             }
         }
     }

@@ -11,10 +11,10 @@ use http::StatusCode;
 
 use super::body::{full, ProxyBody};
 use super::exchange::ExchangeError;
-use super::headers::fields::Fields;
 use super::headers::forwarded::X_REQUEST_ID;
 use super::pool::UpstreamError;
 use super::reply::Reply;
+use crate::fields::Fields;
 
 /// Which side a failure came from (pingora's `ErrorSource`): it is what an operator looks at first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -143,7 +143,7 @@ fn is_caused_by_timeout(error: &(dyn StdError + 'static)) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::proxy::headers::fields::FieldAccess;
+    use crate::fields::FieldAccess;
 
     /// The upstream being slow is a gateway timeout (RFC 9110 §15.6.5), not a bad gateway.
     #[test]

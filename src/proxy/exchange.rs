@@ -15,7 +15,6 @@ use std::task::{ready, Context, Poll};
 use bytes::BytesMut;
 use http::header::{HeaderMap, HeaderName, HeaderValue};
 use http::header::{CONTENT_LENGTH, TRANSFER_ENCODING};
-use http::request::Parts;
 use http::{Method, StatusCode, Version};
 use hyper::body::Body;
 use hyper_rustls::MaybeHttpsStream;
@@ -27,8 +26,9 @@ use super::body::RequestBody;
 use super::h1::{
     build_fields, field_slots, locate_fields, parse_length, write_fields, Decoder, FieldRanges,
 };
-use super::headers::fields::{FieldAccess, Fields};
 use super::headers::hop::{keeps_alive, split_list_elements};
+use super::request::ProxyRequest;
+use crate::fields::{FieldAccess, Fields};
 
 pub type UpstreamIo = TokioIo<MaybeHttpsStream<TokioIo<TcpStream>>>;
 type BoxError = Box<dyn StdError + Send + Sync>;
@@ -108,11 +108,11 @@ pub fn poll_read_some(
 /// responses; a `101` is returned, for the tunnel).
 pub async fn exchange(
     wire: &mut Wire,
-    parts: &Parts,
+    request: &ProxyRequest<()>,
     body: RequestBody,
 ) -> Result<ResponseHead, ExchangeError> {
-    let head_request = parts.method == Method::HEAD;
-    let mut sender = BodySender::new(parts, body);
+    let head_request = request.method == Method::HEAD;
+    let mut sender = BodySender::new(request, body);
     let mut sent = false;
     let mut received = false;
     let head = poll_fn(|cx| {
@@ -179,9 +179,9 @@ struct BodySender {
 }
 
 impl BodySender {
-    fn new(parts: &Parts, body: RequestBody) -> Self {
+    fn new(parts: &ProxyRequest<()>, body: RequestBody) -> Self {
         let mut headers_extra: Option<(HeaderName, HeaderValue)> = None;
-        let declared = parts.headers.contains_key(CONTENT_LENGTH);
+        let declared = parts.fields.has(&CONTENT_LENGTH);
         let chunked = match body.size_hint().exact() {
             _ if declared => false,
             Some(0) if matches!(body, RequestBody::Empty) => {
@@ -271,10 +271,13 @@ impl BodySender {
 }
 
 /// `METHOD /target HTTP/1.1`, the fields (and the framing field the body needs), the empty line.
-fn encode_request_head(parts: &Parts, extra: Option<&(HeaderName, HeaderValue)>) -> Vec<u8> {
+fn encode_request_head(
+    parts: &ProxyRequest<()>,
+    extra: Option<&(HeaderName, HeaderValue)>,
+) -> Vec<u8> {
     let target = parts.uri.path_and_query().map_or("/", |p| p.as_str());
     let fields: usize = parts
-        .headers
+        .fields
         .iter()
         .map(|(name, value)| name.as_str().len() + value.len() + 4)
         .sum();
@@ -284,7 +287,7 @@ fn encode_request_head(parts: &Parts, extra: Option<&(HeaderName, HeaderValue)>)
     out.extend_from_slice(target.as_bytes());
     out.extend_from_slice(b" HTTP/1.1\r\n");
     let extra = extra.map(|(name, value)| (name, value));
-    write_fields(&mut out, parts.headers.iter().chain(extra));
+    write_fields(&mut out, parts.fields.iter().chain(extra));
     out.extend_from_slice(b"\r\n");
     out
 }
@@ -450,10 +453,10 @@ mod tests {
     #[test]
     fn writes_the_framing_field_the_body_needs() {
         let request = |method: Method| {
-            let (mut parts, ()) = http::Request::new(()).into_parts();
-            parts.method = method;
-            parts.uri = "/a?b".parse().unwrap();
-            parts
+            let mut request = http::Request::new(());
+            *request.method_mut() = method;
+            *request.uri_mut() = "/a?b".parse().unwrap();
+            ProxyRequest::from(request)
         };
         let head = |sender: BodySender| String::from_utf8(sender.out).unwrap();
         let get = head(BodySender::new(&request(Method::GET), RequestBody::Empty));

@@ -20,6 +20,7 @@ use tokio::sync::watch;
 use tracing::debug;
 
 use super::body::RequestBody;
+use super::request::ProxyRequest;
 use super::{Peer, Proxy};
 use crate::privacy::truncate_ip;
 
@@ -36,7 +37,7 @@ pub async fn serve(
         let proxy = proxy.clone();
         let visitor = visitor.clone();
         async move {
-            let req = req.map(RequestBody::Http2);
+            let req = ProxyRequest::from(req.map(RequestBody::Http2));
             Ok::<_, Infallible>(proxy.handle(&visitor, req).await.into_http())
         }
     });

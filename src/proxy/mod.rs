@@ -20,6 +20,7 @@ mod log;
 mod peer;
 mod pool;
 mod reply;
+mod request;
 mod rewrite;
 pub mod server;
 mod set_cookie_lines;
@@ -33,23 +34,24 @@ use std::time::Instant;
 
 use http::header::{HeaderValue, CONNECTION, HOST};
 use http::uri::{PathAndQuery, Uri};
-use http::{Method, Request, StatusCode, Version};
+use http::{Method, StatusCode, Version};
 
 use crate::admin::Counters;
 use crate::audit::{AuditHandle, ViolationSink};
 use crate::config::{Enforcement, ProxyConfig};
+use crate::fields::{FieldAccess, Fields};
 use body::{streamed, ProxyBody, RequestBody};
 use client::build_client;
 use ctx::Ctx;
 use enforce::Enforcer;
 use error::ProxyError;
-use headers::fields::{FieldAccess, Fields};
 use headers::forwarded::{self, Hop, ViaEntries, X_REQUEST_ID};
 use headers::hop;
 use headers::rewrite::HostRewrite;
 pub use peer::Peer;
 use pool::UpstreamPool;
 use reply::Reply;
+use request::ProxyRequest;
 use upstream_body::UpstreamBody;
 
 /// The pseudonym this proxy writes in `Via` (RFC 9110 §7.6.3).
@@ -95,7 +97,7 @@ impl Proxy {
     }
 
     /// Answers one request; never fails: every error becomes a synthetic response here.
-    pub async fn handle(&self, peer: &Peer, req: Request<RequestBody>) -> Reply<ProxyBody> {
+    pub async fn handle(&self, peer: &Peer, req: ProxyRequest<RequestBody>) -> Reply<ProxyBody> {
         let mut ctx = Ctx::new(peer, &req);
         let response = match self.proxy_request(&mut ctx, req).await {
             Ok(response) => response,
@@ -120,7 +122,7 @@ impl Proxy {
     async fn proxy_request(
         &self,
         ctx: &mut Ctx,
-        mut req: Request<RequestBody>,
+        mut req: ProxyRequest<RequestBody>,
     ) -> Result<Reply<ProxyBody>, ProxyError> {
         self.request_filter(ctx, &mut req)?;
         let client_upgrade = ctx
@@ -153,17 +155,17 @@ impl Proxy {
     fn request_filter(
         &self,
         ctx: &mut Ctx,
-        req: &mut Request<RequestBody>,
+        req: &mut ProxyRequest<RequestBody>,
     ) -> Result<(), ProxyError> {
-        ctx.request_id = forwarded::ensure_request_id(req.headers_mut());
-        if req.method() == Method::CONNECT {
+        ctx.request_id = forwarded::ensure_request_id(&mut req.fields);
+        if req.method == Method::CONNECT {
             return Err(ProxyError::BadRequest(
                 "CONNECT is not supported by a reverse proxy",
             ));
         }
-        ctx.upgrade = hop::requested_upgrade(req.headers());
+        ctx.upgrade = hop::requested_upgrade(&req.fields);
         if let Some(enforcer) = &self.enforcer {
-            ctx.consent = enforcer.read_consent(req.headers());
+            ctx.consent = enforcer.read_consent(&req.fields);
         }
         Ok(())
     }
@@ -173,16 +175,16 @@ impl Proxy {
     fn upstream_request_filter(
         &self,
         ctx: &mut Ctx,
-        req: &mut Request<RequestBody>,
+        req: &mut ProxyRequest<RequestBody>,
     ) -> Result<(), ProxyError> {
-        let keep_trailers = hop::accepts_trailers(req.headers());
-        let version = req.version();
-        let headers = req.headers_mut();
+        let keep_trailers = hop::accepts_trailers(&req.fields);
+        let version = req.version;
+        let headers = &mut req.fields;
         hop::remove_hop_by_hop_headers(headers);
         if keep_trailers {
             hop::restore_te_trailers(headers);
             // RFC 9110 §10.1.4: over HTTP/1.1, TE must be listed as a connection option.
-            headers.append(CONNECTION, HeaderValue::from_static("te"));
+            headers.add(CONNECTION, HeaderValue::from_static("te"));
         }
         if let Some(upgrade) = &ctx.upgrade {
             hop::restore_upgrade(headers, upgrade.clone());
@@ -212,17 +214,17 @@ impl Proxy {
             (Some(host), true) => host.clone(),
             _ => self.upstream_host.clone(),
         };
-        headers.insert(HOST, host_value);
+        headers.set(HOST, host_value);
 
         // The request line carries the origin form (`/path?query`): the pool knows where to go.
         let path = req
-            .uri()
+            .uri
             .path_and_query()
             .cloned()
             .unwrap_or_else(|| PathAndQuery::from_static("/"));
-        *req.uri_mut() = Uri::from(path);
+        req.uri = Uri::from(path);
         // The pool speaks HTTP/1.1 upstream; an HTTP/2 request would be refused by it.
-        *req.version_mut() = Version::HTTP_11;
+        req.version = Version::HTTP_11;
         Ok(())
     }
 
@@ -231,7 +233,7 @@ impl Proxy {
     async fn forward(
         &self,
         ctx: &mut Ctx,
-        req: Request<RequestBody>,
+        req: ProxyRequest<RequestBody>,
     ) -> Result<Reply<UpstreamBody>, ProxyError> {
         let started = Instant::now();
         let sent =

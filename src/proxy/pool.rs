@@ -16,7 +16,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, Weak};
 use std::time::{Duration, Instant};
 
-use http::{Request, StatusCode, Uri};
+use http::{StatusCode, Uri};
 use hyper_rustls::HttpsConnector;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioIo;
@@ -27,7 +27,8 @@ use tracing::debug;
 use super::body::RequestBody;
 use super::exchange::{exchange, ExchangeError, ResponseHead, Wire};
 use super::reply::Reply;
-use super::spare::give_back_header_map;
+use super::request::ProxyRequest;
+use super::spare::give_back_field_list;
 use super::upstream_body::{UpstreamBody, UpstreamUpgrade};
 use crate::admin::Counters;
 
@@ -128,18 +129,18 @@ impl UpstreamPool {
     /// came back) is sent again on another one, when its method is idempotent (RFC 9110 §9.2.2).
     pub async fn send(
         &self,
-        req: Request<RequestBody>,
+        req: ProxyRequest<RequestBody>,
     ) -> Result<Reply<UpstreamBody>, UpstreamError> {
-        let (parts, mut body) = req.into_parts();
+        let (head, mut body) = req.into_parts();
         loop {
             let mut conn = self.checkout().await?;
             let retryable =
-                conn.reused && matches!(body, RequestBody::Empty) && parts.method.is_idempotent();
+                conn.reused && matches!(body, RequestBody::Empty) && head.method.is_idempotent();
             let sending = std::mem::replace(&mut body, RequestBody::Empty);
-            match exchange(&mut conn.wire, &parts, sending).await {
-                Ok(head) => {
-                    give_back_header_map(parts.headers);
-                    return Ok(self.attach(conn, head));
+            match exchange(&mut conn.wire, &head, sending).await {
+                Ok(response) => {
+                    give_back_field_list(head.fields);
+                    return Ok(self.attach(conn, response));
                 }
                 Err(ExchangeError::NoResponse(error)) if retryable => {
                     debug!(error = ?error, "pooled upstream connection was closed: retrying on another");

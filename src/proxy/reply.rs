@@ -4,8 +4,8 @@
 
 use http::{Response, StatusCode, Version};
 
-use super::headers::fields::Fields;
 use super::upstream_body::UpstreamUpgrade;
+use crate::fields::Fields;
 
 pub struct Reply<B> {
     pub status: StatusCode,

@@ -3,9 +3,9 @@
 
 use http::header::{HeaderName, CONTENT_LOCATION, LOCATION, SET_COOKIE};
 
-use super::headers::fields::FieldAccess;
 use super::headers::rewrite::HostRewrite;
 use super::set_cookie_lines::{edit_set_cookie_lines, LineChange};
+use crate::fields::FieldAccess;
 
 /// Cheap pre-check, so the rewrite is only prepared for responses that could need it: a
 /// redirect, or a `Set-Cookie` line with a `Domain` attribute (most lines have none). One walk

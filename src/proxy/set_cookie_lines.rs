@@ -3,8 +3,8 @@
 
 use http::header::{HeaderValue, SET_COOKIE};
 
-use super::headers::fields::FieldAccess;
-pub use super::headers::fields::LineChange;
+use crate::fields::FieldAccess;
+pub use crate::fields::LineChange;
 
 /// Calls `change` on every `Set-Cookie` line and applies the answers; returns whether any line
 /// changed.

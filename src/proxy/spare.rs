@@ -1,24 +1,25 @@
-//! Read buffers and header maps kept for the next request, per thread.
+//! Read buffers and field lists kept for the next request, per thread.
 //!
 //! A visitor's connection holds no read buffer while it waits (a thousand idle keep-alive
 //! connections would otherwise hold megabytes), so every request used to take a fresh 4 KiB one
-//! and give it back to the allocator; and every request and response builds a header map whose
-//! table is one to three KiB. Blocks that size miss glibc's per-thread cache and take its slow
-//! path, which also consolidates its small free lists each time: a few percent of the CPU a
-//! request costs. A drained buffer and a cleared map go here instead, and the next request on
-//! this thread takes them. At most [`MAX_SPARES`] of each are kept per thread, so what this holds
+//! and give it back to the allocator; and every request and response head needs a field list
+//! of about one KiB (72 bytes a field). Blocks that size miss glibc's per-thread cache and take
+//! its slow path, which also consolidates its small free lists each time: a few percent of the
+//! CPU a request costs. A drained buffer and a cleared list go here instead, and the next
+//! request on this thread takes them. At most [`MAX_SPARES`] of each are kept per thread, so what this holds
 //! is bounded whatever the number of connections. (An upstream connection keeps its own read
 //! buffer: there are at most `max_upstream_connections` of them.)
 
 use std::cell::RefCell;
 
 use bytes::BytesMut;
-use http::HeaderMap;
+
+use crate::fields::{Field, Fields};
 
 use super::h1::{HEAD_READ, MAX_FIELDS};
 
-/// The most spares of each kind a thread keeps (256 KiB of head buffers, and maps of up to
-/// [`MAX_FIELDS`] fields).
+/// The most spares of each kind a thread keeps (256 KiB of head buffers; field lists of a usual
+/// head's room, a KiB or so, and never more than twice [`MAX_FIELDS`] fields' room).
 const MAX_SPARES: usize = 64;
 
 /// Spares of one kind.
@@ -65,26 +66,21 @@ impl Spares<BytesMut> {
     }
 }
 
-impl Spares<HeaderMap> {
-    /// A cleared map with room for `fields`, a spare one when there is.
-    fn take_map(&self, fields: usize) -> HeaderMap {
-        match self.take() {
-            Some(mut map) => {
-                // A spare holds at most `MAX_FIELDS` fields' room; a larger head grows it.
-                if map.try_reserve(fields).is_err() {
-                    return HeaderMap::with_capacity(fields);
-                }
-                map
-            }
-            None => HeaderMap::with_capacity(fields),
-        }
+impl Spares<Vec<Field>> {
+    /// An empty list with room for `fields`, a spare one when there is.
+    fn take_list(&self, fields: usize) -> Fields {
+        let mut list = self.take().unwrap_or_default();
+        list.reserve_exact(fields);
+        Fields::from(list)
     }
 
-    /// Keeps `map`, cleared, unless an outsized head grew it past what a spare may hold.
-    fn keep_map(&self, mut map: HeaderMap) {
-        if map.capacity() <= 2 * MAX_FIELDS {
-            map.clear();
-            self.keep(map);
+    /// Keeps the room of `fields`, cleared, unless an outsized head grew it past what a spare
+    /// may hold.
+    fn keep_list(&self, fields: Fields) {
+        let mut list = fields.into_list();
+        if list.capacity() <= 2 * MAX_FIELDS {
+            list.clear();
+            self.keep(list);
         }
     }
 }
@@ -92,8 +88,8 @@ impl Spares<HeaderMap> {
 thread_local! {
     /// Buffers for reading visitors' request heads.
     static HEAD_BUFFERS: Spares<BytesMut> = const { Spares::new() };
-    /// Header maps of request and response heads.
-    static HEADER_MAPS: Spares<HeaderMap> = const { Spares::new() };
+    /// Field lists of request and response heads.
+    static FIELD_LISTS: Spares<Vec<Field>> = const { Spares::new() };
 }
 
 /// A buffer to read a request head into.
@@ -106,20 +102,22 @@ pub fn give_back_head_buffer(buf: BytesMut) {
     HEAD_BUFFERS.with(|spares| spares.keep_buffer(buf, HEAD_READ));
 }
 
-/// An empty header map with room for `fields`.
-pub fn take_header_map(fields: usize) -> HeaderMap {
-    HEADER_MAPS.with(|spares| spares.take_map(fields))
+/// An empty field list with room for `fields`.
+pub fn take_field_list(fields: usize) -> Fields {
+    FIELD_LISTS.with(|spares| spares.take_list(fields))
 }
 
-/// Gives back the header map of a head that has been sent on.
-pub fn give_back_header_map(map: HeaderMap) {
-    HEADER_MAPS.with(|spares| spares.keep_map(map));
+/// Gives back the field list of a head that has been sent on.
+pub fn give_back_field_list(fields: Fields) {
+    FIELD_LISTS.with(|spares| spares.keep_list(fields));
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use http::header::{HeaderValue, HOST};
+
+    use crate::fields::FieldAccess;
 
     #[test]
     fn hands_a_drained_buffer_to_the_next_read_without_allocating() {
@@ -155,21 +153,21 @@ mod tests {
     }
 
     #[test]
-    fn hands_out_a_given_back_map_empty() {
+    fn hands_out_a_given_back_list_empty_with_its_room() {
         let spares = Spares::new();
-        let mut map = HeaderMap::with_capacity(16);
-        map.insert(HOST, HeaderValue::from_static("a"));
-        spares.keep_map(map);
-        let again = spares.take_map(8);
+        let mut fields = spares.take_list(16);
+        fields.add(HOST, HeaderValue::from_static("a"));
+        spares.keep_list(fields);
+        let again = spares.take_list(8);
         assert!(again.is_empty());
-        assert!(again.capacity() >= 8);
+        assert!(again.into_list().capacity() >= 16);
         assert_eq!(spares.len(), 0);
     }
 
     #[test]
-    fn lets_go_of_an_outsized_map() {
+    fn lets_go_of_an_outsized_list() {
         let spares = Spares::new();
-        spares.keep_map(HeaderMap::with_capacity(4 * MAX_FIELDS));
+        spares.keep_list(spares.take_list(2 * MAX_FIELDS + 1));
         assert_eq!(spares.len(), 0);
     }
 

@@ -4,23 +4,21 @@
 use std::error::Error as StdError;
 
 use bytes::Bytes;
-use http::Request;
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 use tokio::sync::oneshot;
 use tracing::debug;
 
 use super::exchange::UpstreamIo;
-use super::h1::{PendingUpgrade, Upgraded};
+use super::h1::Upgraded;
+use super::request::ProxyRequest;
 
 type BoxError = Box<dyn StdError + Send + Sync>;
 
 /// The visitor's side of a switch, claimed before the request is forwarded (the request is
 /// gone afterwards): its HTTP/1.1 connection hands the socket over once the 101 is out. HTTP/2
 /// has no `Upgrade` (RFC 9113 §8.2.2), so only the HTTP/1.1 side ever offers one.
-pub fn claim_client<B>(req: &mut Request<B>) -> Option<oneshot::Receiver<Upgraded>> {
-    let PendingUpgrade(slot) = req.extensions_mut().remove::<PendingUpgrade>()?;
-    let pending = slot.lock().ok()?.take();
-    pending
+pub fn claim_client<B>(req: &mut ProxyRequest<B>) -> Option<oneshot::Receiver<Upgraded>> {
+    req.upgrade.take()
 }
 
 /// Joins the visitor's and the upstream's upgraded connections in a task of their own, so the

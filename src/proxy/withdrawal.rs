@@ -8,8 +8,8 @@ use http::header::{HeaderMap, HeaderName, HeaderValue, COOKIE, SET_COOKIE};
 
 use super::ctx::{Ctx, StrippedCookie};
 use super::enforce::{unix_now, Enforcer};
-use super::headers::fields::FieldAccess;
 use crate::consent::Consent;
+use crate::fields::FieldAccess;
 use crate::policy::set_cookie::parse_set_cookie;
 use crate::policy::{cookie_pairs, judge_request_cookie, Judge};
 use crate::split::{is_trimmed, trim};

@@ -1,6 +1,6 @@
 use super::*;
 use crate::registry::CategoryId;
-use http::header::{HeaderValue, COOKIE};
+use http::header::{HeaderMap, HeaderValue, COOKIE};
 
 const STATISTICS: CategoryId = CategoryId(1);
 const MARKETING: CategoryId = CategoryId(2);

@@ -1,14 +1,14 @@
-//! Header fields as `httparse` found them, turned into a `HeaderMap` whose values share the
+//! Header fields as `httparse` found them, turned into a field list whose values share the
 //! head's bytes (no copy): for request heads here and for response heads on the upstream side.
 
 use std::mem::MaybeUninit;
 
 use bytes::Bytes;
-use http::header::{HeaderMap, HeaderName, HeaderValue};
+use http::header::{HeaderName, HeaderValue};
 use smallvec::SmallVec;
 
-use crate::proxy::headers::fields::Fields;
-use crate::proxy::spare::take_header_map;
+use crate::fields::Fields;
+use crate::proxy::spare::take_field_list;
 
 /// The most fields a head may carry (as hyper and nginx bound them): more gets 431 from the
 /// visitor's side and a 502 from the upstream's.
@@ -93,32 +93,17 @@ pub fn span(part: &[u8], base: usize) -> (usize, usize) {
     (part.as_ptr() as usize - base, part.len())
 }
 
-/// The fields of `head` as a list in wire order (for a response head), with room for `room`
+/// The fields of `head` as a list in wire order, with room for `room`
 /// more; the reason when a name or value is not a valid field.
 pub fn build_fields(
     head: &Bytes,
     ranges: &[FieldRange],
     room: usize,
 ) -> Result<Fields, &'static str> {
-    let mut fields = Fields::with_capacity(ranges.len() + room);
+    let mut fields = take_field_list(ranges.len() + room);
     for range in ranges {
         let (name, value) = range.field(head)?;
         fields.add_field(name, value);
     }
     Ok(fields)
-}
-
-/// The fields of `head`, with room for `room` more (what the proxy adds, so the map does not
-/// grow); the reason when a name or value is not a valid field.
-pub fn build_headers(
-    head: &Bytes,
-    ranges: &[FieldRange],
-    room: usize,
-) -> Result<HeaderMap, &'static str> {
-    let mut headers = take_header_map(ranges.len() + room);
-    for range in ranges {
-        let (name, value) = range.field(head)?;
-        headers.append(name, value);
-    }
-    Ok(headers)
 }

@@ -4,13 +4,15 @@
 //! refused with 400 rather than guessed at.
 
 use bytes::{Bytes, BytesMut};
-use http::header::{HeaderMap, TRANSFER_ENCODING};
+use http::header::TRANSFER_ENCODING;
 use http::header::{CONTENT_LENGTH, EXPECT, HOST};
 use http::uri::Authority;
-use http::{Method, Request, StatusCode, Uri, Version};
+use http::{Method, StatusCode, Uri, Version};
 
-use super::fields::{build_headers, field_slots, locate_fields, parse_length, span, FieldRanges};
+use super::fields::{build_fields, field_slots, locate_fields, parse_length, span, FieldRanges};
+use crate::fields::{FieldAccess, Fields};
 use crate::proxy::headers::hop::{keeps_alive, split_list_elements};
+use crate::proxy::request::ProxyRequest;
 
 /// The largest request head accepted (request line and fields); larger gets 431.
 pub const MAX_HEAD_BYTES: usize = 64 * 1024;
@@ -25,7 +27,7 @@ pub enum Framing {
 
 /// A parsed request head and what the connection needs to know about it.
 pub struct Head {
-    pub request: Request<()>,
+    pub request: ProxyRequest<()>,
     pub framing: Framing,
     /// Whether the visitor wants the connection kept open after this exchange.
     pub keep_alive: bool,
@@ -104,19 +106,22 @@ pub fn parse_head(buf: &mut BytesMut) -> Result<Option<Head>, Rejection> {
     let uri = Uri::from_maybe_shared(head.slice(at..at + target_len))
         .map_err(|_| Rejection::bad("malformed request target"))?;
     // Room for the forwarding fields the proxy adds.
-    let headers = build_headers(&head, &ranges, 8).map_err(Rejection::bad)?;
+    let headers = build_fields(&head, &ranges, 8).map_err(Rejection::bad)?;
     check_host(&headers, version)?;
     let framing = read_framing(&headers, version)?;
     let keep_alive = keeps_alive(&headers, version);
     let expects_continue = version == Version::HTTP_11
         && headers
-            .get(EXPECT)
+            .first(&EXPECT)
             .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"100-continue"));
-    let mut request = Request::new(());
-    *request.method_mut() = method;
-    *request.uri_mut() = uri;
-    *request.version_mut() = version;
-    *request.headers_mut() = headers;
+    let request = ProxyRequest {
+        method,
+        uri,
+        version,
+        fields: headers,
+        body: (),
+        upgrade: None,
+    };
     Ok(Some(Head {
         request,
         framing,
@@ -127,8 +132,8 @@ pub fn parse_head(buf: &mut BytesMut) -> Result<Option<Head>, Rejection> {
 
 /// RFC 9112 §3.2: an HTTP/1.1 request carries exactly one `Host`; more than one is refused in
 /// any version, since the proxy and the upstream could pick different ones.
-fn check_host(headers: &HeaderMap, version: Version) -> Result<(), Rejection> {
-    let mut hosts = headers.get_all(HOST).iter();
+fn check_host(headers: &Fields, version: Version) -> Result<(), Rejection> {
+    let mut hosts = headers.values_of(&HOST);
     match (hosts.next(), hosts.next()) {
         (None, _) if version == Version::HTTP_11 => Err(Rejection::bad("missing Host")),
         (Some(_), Some(_)) => Err(Rejection::bad("more than one Host")),
@@ -144,13 +149,13 @@ fn check_host(headers: &HeaderMap, version: Version) -> Result<(), Rejection> {
 
 /// RFC 9112 §6.3, strictly: `Transfer-Encoding` must end in `chunked` (and is refused beside a
 /// `Content-Length`, or in HTTP/1.0); every `Content-Length` must be the same plain number.
-fn read_framing(headers: &HeaderMap, version: Version) -> Result<Framing, Rejection> {
+fn read_framing(headers: &Fields, version: Version) -> Result<Framing, Rejection> {
     let mut codings = split_list_elements(headers, &TRANSFER_ENCODING).peekable();
     if codings.peek().is_some() {
         if version == Version::HTTP_10 {
             return Err(Rejection::bad("Transfer-Encoding in an HTTP/1.0 request"));
         }
-        if headers.contains_key(CONTENT_LENGTH) {
+        if headers.has(&CONTENT_LENGTH) {
             return Err(Rejection::bad("both Transfer-Encoding and Content-Length"));
         }
         let (count, last) = codings.fold((0, None), |(count, _), coding| (count + 1, Some(coding)));
@@ -168,7 +173,7 @@ fn read_framing(headers: &HeaderMap, version: Version) -> Result<Framing, Reject
     }
     let mut length = None;
     // Not `split_list_elements`: an empty element is malformed here, not skipped.
-    let values = headers.get_all(CONTENT_LENGTH).iter();
+    let values = headers.values_of(&CONTENT_LENGTH);
     for value in values.flat_map(|v| v.as_bytes().split(|&b| b == b',')) {
         let value = value.trim_ascii();
         let parsed = parse_length(value).ok_or(Rejection::bad("malformed Content-Length"))?;
@@ -202,9 +207,10 @@ mod tests {
     fn parses_a_get_and_leaves_the_next_request_in_the_buffer() {
         let mut buf = BytesMut::from("GET /a?b=1 HTTP/1.1\r\nHost: x\r\nX-A: 1\r\n\r\nGET /next");
         let head = parse_head(&mut buf).unwrap().unwrap();
-        assert_eq!(head.request.method(), Method::GET);
-        assert_eq!(head.request.uri(), "/a?b=1");
-        assert_eq!(head.request.headers()["x-a"], "1");
+        assert_eq!(head.request.method, Method::GET);
+        assert_eq!(head.request.uri, "/a?b=1");
+        let x_a = http::HeaderName::from_static("x-a");
+        assert_eq!(head.request.fields.first(&x_a).unwrap(), "1");
         assert_eq!(head.framing, Framing::None);
         assert!(head.keep_alive);
         assert_eq!(&buf[..], b"GET /next");

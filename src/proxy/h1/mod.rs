@@ -15,12 +15,11 @@ mod reader;
 mod response;
 
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bytes::Bytes;
 use http::header::UPGRADE;
-use http::{Method, Request, StatusCode};
+use http::{Method, StatusCode};
 use tokio::io::AsyncReadExt;
 use tokio::net::tcp::OwnedWriteHalf;
 use tokio::net::TcpStream;
@@ -28,10 +27,11 @@ use tokio::sync::{oneshot, watch};
 use tracing::debug;
 
 use super::body::RequestBody;
-use super::headers::fields::Fields;
 use super::reply::Reply;
 use super::{Peer, Proxy};
+use crate::fields::{FieldAccess, Fields};
 use crate::privacy::truncate_ip;
+use crate::proxy::request::ProxyRequest;
 use body::Returned;
 pub use body::{Decoder, Step, WireBody};
 pub use fields::MAX_FIELDS;
@@ -56,11 +56,6 @@ pub struct Upgraded {
     pub stream: TcpStream,
     pub received: Bytes,
 }
-
-/// Put in the request's extensions when it asks for an upgrade; the connection sends the socket
-/// once the `101` is out. (Extensions must be `Clone`, hence the shared slot.)
-#[derive(Clone)]
-pub struct PendingUpgrade(pub Arc<Mutex<Option<oneshot::Receiver<Upgraded>>>>);
 
 /// How a connection ended: closed, or found to be HTTP/2.
 pub enum Ended {
@@ -188,8 +183,8 @@ async fn serve_request(
         expects_continue,
     } = head;
     let exchange = Exchange {
-        head_request: request.method() == Method::HEAD,
-        version: request.version(),
+        head_request: request.method == Method::HEAD,
+        version: request.version,
         keep_alive,
     };
     let mut kept = Some(reader);
@@ -212,10 +207,9 @@ async fn serve_request(
         }
     };
     let mut request = request.map(|()| body);
-    let upgrade = request.headers().contains_key(UPGRADE).then(|| {
+    let upgrade = request.fields.has(&UPGRADE).then(|| {
         let (upgraded, pending) = oneshot::channel();
-        let slot = PendingUpgrade(Arc::new(Mutex::new(Some(pending))));
-        request.extensions_mut().insert(slot);
+        request.upgrade = Some(pending);
         upgraded
     });
     let response = match go_ahead {
@@ -282,7 +276,7 @@ async fn take_back(
 async fn answer_expecting_continue(
     proxy: &Proxy,
     peer: &Peer,
-    request: Request<RequestBody>,
+    request: ProxyRequest<RequestBody>,
     mut go_ahead: oneshot::Receiver<()>,
     write: &mut OwnedWriteHalf,
 ) -> Reply<super::body::ProxyBody> {

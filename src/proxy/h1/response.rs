@@ -19,8 +19,9 @@ use tokio::io::AsyncWriteExt;
 use tokio::net::tcp::OwnedWriteHalf;
 
 use super::fields::{parse_length, write_fields};
-use crate::proxy::headers::fields::{FieldAccess, Fields};
+use crate::fields::{FieldAccess, Fields};
 use crate::proxy::reply::Reply;
+use crate::proxy::spare::give_back_field_list;
 
 /// Data pieces smaller than this are copied beside the head or the pieces before them.
 const GATHER_BELOW: usize = 16 * 1024;
@@ -69,7 +70,7 @@ where
         fields.add(DATE, current_date());
     }
     let mut out = encode_head(status, &fields);
-    fields.recycle();
+    give_back_field_list(fields);
     if framing == Framing::None {
         io.write_all(&out).await?;
         return Ok(keep_alive);

@@ -4,16 +4,24 @@
 //! HTTP/1.1 origin expects exactly one `Cookie` line (RFC 6265 §5.4), so before an HTTP/2 request
 //! goes to an HTTP/1.1 upstream the lines are joined with `"; "`, as RFC 9113 §8.2.3 prescribes.
 
-use http::header::{HeaderMap, HeaderValue, COOKIE};
+use http::header::{HeaderValue, COOKIE};
+
+use crate::fields::FieldAccess;
 
 /// Joins several `Cookie` lines into one, keeping their order. One line or none: no change.
-pub fn merge_cookie_lines(headers: &mut HeaderMap) {
-    let mut lines = headers.get_all(COOKIE).iter();
-    let (Some(first), Some(_)) = (lines.next(), lines.next()) else {
+pub fn merge_cookie_lines(headers: &mut impl FieldAccess) {
+    let first_of_several = {
+        let mut lines = headers.values_of(&COOKIE);
+        match (lines.next(), lines.next()) {
+            (Some(first), Some(_)) => Some(first.len()),
+            _ => None,
+        }
+    };
+    let Some(first) = first_of_several else {
         return;
     };
-    let mut joined = Vec::with_capacity(first.len() * 4);
-    for (i, line) in headers.get_all(COOKIE).iter().enumerate() {
+    let mut joined = Vec::with_capacity(first * 4);
+    for (i, line) in headers.values_of(&COOKIE).enumerate() {
         if i > 0 {
             joined.extend_from_slice(b"; ");
         }
@@ -22,13 +30,14 @@ pub fn merge_cookie_lines(headers: &mut HeaderMap) {
     // Every part was a valid field value and "; " is too, so this cannot fail; if it somehow
     // did, the separate lines are left as they were rather than losing the cookies.
     if let Ok(value) = HeaderValue::from_bytes(&joined) {
-        headers.insert(COOKIE, value);
+        headers.set(COOKIE, value);
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use http::HeaderMap;
 
     /// RFC 9113 §8.2.3: split crumbs are concatenated with "; " before an HTTP/1.1 hop.
     #[test]

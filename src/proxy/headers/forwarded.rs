@@ -9,12 +9,12 @@ use std::fmt::Write as _;
 use std::net::IpAddr;
 
 use bytes::Bytes;
-use http::header::{HeaderMap, HeaderName, HeaderValue, FORWARDED, VIA};
+use http::header::{HeaderName, HeaderValue, FORWARDED, VIA};
 use http::Version;
 use ipnet::IpNet;
 
-use super::fields::FieldAccess;
 use super::present::{find_present, Present};
+use crate::fields::FieldAccess;
 
 /// De facto list of client and proxy addresses, oldest first.
 pub static X_FORWARDED_FOR: HeaderName = HeaderName::from_static("x-forwarded-for");
@@ -73,7 +73,7 @@ pub fn is_trusted_proxy(peer: IpAddr, trusted: &[IpNet]) -> bool {
 /// anyone else every incoming forwarding line is dropped and a fresh chain holding only this hop
 /// is written, because a client can put anything there. Incoming lines are joined as opaque
 /// bytes; a value that still could not be built falls back to a fresh chain, never a panic.
-pub fn add_forwarding_headers(headers: &mut HeaderMap, hop: &Hop<'_>) -> Origin {
+pub fn add_forwarding_headers(headers: &mut impl FieldAccess, hop: &Hop<'_>) -> Origin {
     let peer = hop.peer.to_canonical();
     let element = to_header_value(format_forwarded_element(peer, hop));
     let proto = HeaderValue::from_maybe_shared(Bytes::from_static(hop.proto.as_bytes())).ok();
@@ -85,7 +85,7 @@ pub fn add_forwarding_headers(headers: &mut HeaderMap, hop: &Hop<'_>) -> Origin 
     let mut present = find_present(headers, &FORWARDING);
     if !hop.trusted {
         for name in present.names(&FORWARDING) {
-            headers.remove(name);
+            headers.remove_all(name);
         }
         present = Present::default();
     }
@@ -97,19 +97,17 @@ pub fn add_forwarding_headers(headers: &mut HeaderMap, hop: &Hop<'_>) -> Origin 
     // What each field says once set: a kept one is read back, this hop's own is known.
     let [proto, host, real_ip] = fields.map(|(index, value)| {
         if present.has(index) {
-            return headers.get(&FORWARDING[index]).cloned();
+            return headers.first(&FORWARDING[index]).cloned();
         }
         let value = value?;
-        headers.insert(&FORWARDING[index], value.clone());
+        headers.set(FORWARDING[index].clone(), value.clone());
         Some(value)
     });
     let chains = [(FOR, Some(hop.peer_value.clone())), (ELEMENTS, element)];
     for (index, ours) in chains {
         match ours {
             Some(ours) if present.has(index) => append_to_chain(headers, &FORWARDING[index], ours),
-            Some(ours) => {
-                headers.insert(&FORWARDING[index], ours);
-            }
+            Some(ours) => headers.set(FORWARDING[index].clone(), ours),
             None => {}
         }
     }
@@ -200,17 +198,23 @@ impl ViaEntries {
 /// Propagating the caller's id lets operators correlate one request across every hop's logs;
 /// validating it keeps log injection and unbounded log lines out. Extra lines are collapsed to
 /// the kept one so the upstream cannot see two ids.
-pub fn ensure_request_id(headers: &mut HeaderMap) -> HeaderValue {
-    let mut lines = headers.get_all(&X_REQUEST_ID).iter();
-    if let Some(first) = lines.next().filter(|v| is_usable_request_id(v.as_bytes())) {
-        let id = first.clone();
-        if lines.next().is_some() {
-            headers.insert(&X_REQUEST_ID, id.clone());
+pub fn ensure_request_id(headers: &mut impl FieldAccess) -> HeaderValue {
+    let (usable, several) = {
+        let mut lines = headers.values_of(&X_REQUEST_ID);
+        let first = lines.next();
+        let usable = first
+            .filter(|v| is_usable_request_id(v.as_bytes()))
+            .cloned();
+        (usable, lines.next().is_some())
+    };
+    if let Some(id) = usable {
+        if several {
+            headers.set(X_REQUEST_ID.clone(), id.clone());
         }
         return id;
     }
     let id = generate_request_id();
-    headers.insert(&X_REQUEST_ID, id.clone());
+    headers.set(X_REQUEST_ID.clone(), id.clone());
     id
 }
 

@@ -8,8 +8,8 @@
 use http::header::{HeaderName, HeaderValue, CONNECTION, TE, TRAILER, TRANSFER_ENCODING, UPGRADE};
 use http::Version;
 
-use super::fields::FieldAccess;
 use super::present::find_present;
+use crate::fields::FieldAccess;
 
 /// The fields that are always connection-specific, whether or not `Connection` names them
 /// (RFC 9110 §7.6.1). `Keep-Alive` and `Proxy-Connection` are not in `http`'s table but are

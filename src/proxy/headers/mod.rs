@@ -3,7 +3,6 @@
 //! No I/O here; each rule is unit-tested beside its code.
 
 pub mod cookie_lines;
-pub mod fields;
 pub mod forwarded;
 pub mod hop;
 pub mod present;

@@ -8,7 +8,7 @@
 
 use http::header::HeaderName;
 
-use super::fields::FieldAccess;
+use crate::fields::FieldAccess;
 
 /// A set of indices into a list of at most 64 candidate names.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

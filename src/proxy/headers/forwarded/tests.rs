@@ -1,4 +1,5 @@
 use super::*;
+use http::HeaderMap;
 
 fn to_value(bytes: &[u8]) -> HeaderValue {
     HeaderValue::from_bytes(bytes).expect("test value is a valid header value")

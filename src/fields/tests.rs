@@ -91,24 +91,6 @@ fn converts_to_and_from_a_header_map_keeping_every_line() {
     assert_eq!(back.len(), 5);
 }
 
-#[test]
-fn a_recycled_list_is_taken_again_with_its_room() {
-    let mut fields = Fields::with_capacity(12);
-    fields.add(DATE, value("today"));
-    fields.recycle();
-    let again = Fields::with_capacity(3);
-    assert!(again.is_empty());
-    assert!(again.list.capacity() >= 12);
-}
-
-#[test]
-fn an_outsized_list_is_not_kept() {
-    let fields = Fields::with_capacity(MAX_SPARE_ROOM + 1);
-    fields.recycle();
-    let again = Fields::with_capacity(1);
-    assert!(again.list.capacity() <= MAX_SPARE_ROOM);
-}
-
 /// One edit, applied the same way to both kinds of field store.
 #[derive(Debug, Clone)]
 enum Op {

@@ -1,16 +1,15 @@
-//! A response's header fields as a list in wire order, and the few operations the header rules
+//! A message's header fields as a list in wire order, and the few operations the header rules
 //! need, written once for both this list and `http`'s `HeaderMap`.
 //!
-//! Why a list: a response head carries about ten fields, and the proxy reads or edits a handful
-//! of names in it. A `HeaderMap` hashes every name on insertion and on each lookup and keeps an
-//! index beside its entries; measured on the load benchmark (docs/performance.md), building the
-//! upstream response's map, looking names up in it and clearing it cost more than the
-//! enforcement's own work on its `Set-Cookie` lines. Comparing names along a short list is
-//! cheaper (a standard name compares as one byte), and edits happen in place, keeping each line
-//! where the upstream put it. HTTP/2 visitors still get a `HeaderMap`
-//! ([`Fields::into_header_map`]), and requests still travel in one.
-
-use std::cell::RefCell;
+//! Why a list: a head carries about ten fields, and the proxy reads or edits a handful of names
+//! in it. A `HeaderMap` hashes every name on insertion and on each lookup and keeps an index
+//! beside its entries; measured on the load benchmark (docs/performance.md), building the two
+//! heads' maps, looking names up in them and clearing them cost more than the enforcement's own
+//! work on the `Set-Cookie` lines. Comparing names along a short list is cheaper (a standard
+//! name compares as one byte), and edits happen in place, keeping each line where the sender put
+//! it. Requests and responses travel through the proxy as lists; hyper's HTTP/2 side converts at
+//! its edge ([`Fields::into_header_map`], `From<HeaderMap>`), and the header rules also accept a
+//! `HeaderMap` (the `explain` command and the tests use one).
 
 use http::header::{HeaderMap, HeaderName, HeaderValue};
 
@@ -77,13 +76,6 @@ impl Fields {
         Fields { list: Vec::new() }
     }
 
-    /// An empty list with room for `fields`, a spare one when this thread has one.
-    pub fn with_capacity(fields: usize) -> Fields {
-        let mut list = SPARE_LISTS.with(|spares| spares.borrow_mut().pop().unwrap_or_default());
-        list.reserve_exact(fields);
-        Fields { list }
-    }
-
     /// Adds a field at the end (as [`FieldAccess::add`], without naming the trait).
     pub fn add_field(&mut self, name: HeaderName, value: HeaderValue) {
         self.list.push((name, value));
@@ -108,41 +100,25 @@ impl Fields {
         for (name, value) in self.list.drain(..) {
             map.append(name, value);
         }
-        self.recycle();
         map
     }
 
-    /// Gives the list's room back to this thread's spares, for the next head. A list that an
-    /// outsized head grew is let go instead, so that what the spares hold stays bounded.
-    pub fn recycle(self) {
-        let mut list = self.list;
-        if list.capacity() > MAX_SPARE_ROOM {
-            return;
-        }
-        list.clear();
-        SPARE_LISTS.with(|spares| {
-            let mut spares = spares.borrow_mut();
-            if spares.len() < MAX_SPARES {
-                spares.push(list);
-            }
-        });
+    /// The list itself (for keeping its room).
+    pub fn into_list(self) -> Vec<Field> {
+        self.list
     }
 }
 
-/// The most spare lists a thread keeps.
-const MAX_SPARES: usize = 64;
-/// The most fields a kept list has room for (a head may carry up to a hundred).
-const MAX_SPARE_ROOM: usize = 128;
-
-thread_local! {
-    /// Field lists of responses already written. A list for a usual response head (about 1 KiB)
-    /// is at the edge of what glibc's per-thread cache serves; a spare costs nothing to take.
-    static SPARE_LISTS: RefCell<Vec<Vec<Field>>> = const { RefCell::new(Vec::new()) };
+impl From<Vec<Field>> for Fields {
+    /// A list's fields (an empty list with room, most often).
+    fn from(list: Vec<Field>) -> Fields {
+        Fields { list }
+    }
 }
 
 impl From<HeaderMap> for Fields {
     fn from(map: HeaderMap) -> Fields {
-        let mut fields = Fields::with_capacity(map.len());
+        let mut fields = Fields::from(Vec::with_capacity(map.len()));
         let mut last = None;
         for (name, value) in map {
             // `HeaderMap`'s iterator names only the first value of each name.
