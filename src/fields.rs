@@ -164,22 +164,20 @@ impl FieldAccess for Fields {
     }
 
     fn set(&mut self, name: HeaderName, value: HeaderValue) {
-        // The first line keeps its place and takes the value; any later ones go.
-        let mut value = Some(value);
-        self.list.retain_mut(|(field, old)| {
-            if *field != name {
-                return true;
-            }
-            match value.take() {
-                Some(new) => {
-                    *old = new;
-                    true
-                }
-                None => false,
-            }
-        });
-        if let Some(value) = value {
+        // The first line keeps its place and takes the value; any later ones go. Most names are
+        // set once or absent: a plain scan finds that before `retain` walks the list again.
+        let Some(at) = self.list.iter().position(|(field, _)| *field == name) else {
             self.list.push((name, value));
+            return;
+        };
+        self.list[at].1 = value;
+        if self.list[at + 1..].iter().any(|(field, _)| *field == name) {
+            let mut index = 0;
+            self.list.retain(|(field, _)| {
+                let keep = index <= at || *field != name;
+                index += 1;
+                keep
+            });
         }
     }
 
@@ -188,7 +186,9 @@ impl FieldAccess for Fields {
     }
 
     fn remove_all(&mut self, name: &HeaderName) {
-        self.list.retain(|(field, _)| field != name);
+        if self.list.iter().any(|(field, _)| field == name) {
+            self.list.retain(|(field, _)| field != name);
+        }
     }
 
     fn edit_values(
