@@ -141,12 +141,6 @@ impl FromIterator<Field> for Fields {
     }
 }
 
-impl Extend<Field> for Fields {
-    fn extend<I: IntoIterator<Item = Field>>(&mut self, iter: I) {
-        self.list.extend(iter);
-    }
-}
-
 impl FieldAccess for Fields {
     fn values_of<'a>(&'a self, name: &'a HeaderName) -> impl Iterator<Item = &'a HeaderValue> {
         self.list
