@@ -4,8 +4,8 @@
 //! Why a list: a head carries about ten fields, and the proxy reads or edits a handful of names
 //! in it. A `HeaderMap` hashes every name on insertion and on each lookup and keeps an index
 //! beside its entries; measured on the load benchmark (docs/performance.md), building the two
-//! heads' maps, looking names up in them and clearing them cost more than the enforcement's own
-//! work on the `Set-Cookie` lines. Comparing names along a short list is cheaper (a standard
+//! heads' maps, looking names up in them and clearing them cost 12,700 instructions a request,
+//! more than judging the four `Set-Cookie` lines (10,000). Comparing names along a short list is cheaper (a standard
 //! name compares as one byte), and edits happen in place, keeping each line where the sender put
 //! it. Requests and responses travel through the proxy as lists; hyper's HTTP/2 side converts at
 //! its edge ([`Fields::into_header_map`], `From<HeaderMap>`), and the header rules also accept a
@@ -74,11 +74,6 @@ impl Fields {
     /// No fields, and no allocation until one is added.
     pub const fn new() -> Fields {
         Fields { list: Vec::new() }
-    }
-
-    /// Adds a field at the end (as [`FieldAccess::add`], without naming the trait).
-    pub fn add_field(&mut self, name: HeaderName, value: HeaderValue) {
-        self.list.push((name, value));
     }
 
     pub fn len(&self) -> usize {

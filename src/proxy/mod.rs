@@ -52,7 +52,7 @@ pub use peer::Peer;
 use pool::UpstreamPool;
 use reply::Reply;
 use request::ProxyRequest;
-use upstream_body::UpstreamBody;
+use upstream_body::{UpstreamBody, UpstreamUpgrade};
 
 /// The pseudonym this proxy writes in `Via` (RFC 9110 §7.6.3).
 const VIA_PSEUDONYM: &str = "consentry";
@@ -140,8 +140,8 @@ impl Proxy {
         if res.status == StatusCode::SWITCHING_PROTOCOLS {
             match client_upgrade {
                 Some(client_upgrade) => {
-                    let upstream = res.upgrade.take();
-                    tunnel::spawn(client_upgrade, upstream.and_then(|u| u.take()));
+                    let upstream = res.upgrade.take().map(UpstreamUpgrade::into_parts);
+                    tunnel::spawn(client_upgrade, upstream);
                 }
                 // An upgrade nobody asked for cannot be honoured (RFC 9110 §15.2.2).
                 None => return Err(ProxyError::BadUpgrade),

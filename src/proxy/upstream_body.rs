@@ -4,7 +4,7 @@
 
 use std::io;
 use std::pin::Pin;
-use std::sync::{Arc, Mutex, Weak};
+use std::sync::Weak;
 use std::task::{ready, Context, Poll};
 
 use bytes::Bytes;
@@ -136,18 +136,23 @@ impl Body for UpstreamBody {
 }
 
 /// The upstream's side of a switched protocol (WebSocket): its connection and what it sent
-/// past the `101` head already. In the response's extensions, which must be `Clone`.
-#[derive(Clone)]
-pub struct UpstreamUpgrade(Arc<Mutex<Option<(UpstreamIo, Bytes)>>>);
+/// past the `101` head already.
+pub struct UpstreamUpgrade {
+    io: UpstreamIo,
+    received: Bytes,
+}
 
 impl UpstreamUpgrade {
     pub fn new(wire: Wire) -> Self {
         let Wire { io, buf } = wire;
-        UpstreamUpgrade(Arc::new(Mutex::new(Some((io, buf.freeze())))))
+        UpstreamUpgrade {
+            io,
+            received: buf.freeze(),
+        }
     }
 
-    /// The connection, once (a second take finds nothing).
-    pub fn take(&self) -> Option<(UpstreamIo, Bytes)> {
-        self.0.lock().ok()?.take()
+    /// The connection and the bytes already read from it, for the tunnel.
+    pub fn into_parts(self) -> (UpstreamIo, Bytes) {
+        (self.io, self.received)
     }
 }

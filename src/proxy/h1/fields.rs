@@ -7,7 +7,7 @@ use bytes::Bytes;
 use http::header::{HeaderName, HeaderValue};
 use smallvec::SmallVec;
 
-use crate::fields::Fields;
+use crate::fields::{FieldAccess, Fields};
 use crate::proxy::spare::take_field_list;
 
 /// The most fields a head may carry (as hyper and nginx bound them): more gets 431 from the
@@ -103,7 +103,7 @@ pub fn build_fields(
     let mut fields = take_field_list(ranges.len() + room);
     for range in ranges {
         let (name, value) = range.field(head)?;
-        fields.add_field(name, value);
+        fields.add(name, value);
     }
     Ok(fields)
 }
