@@ -232,7 +232,7 @@ impl UpstreamPool {
             reusable,
         } = head;
         let (body, upgrade) = if status == StatusCode::SWITCHING_PROTOCOLS {
-            let upgrade = UpstreamUpgrade::new(*conn.wire);
+            let upgrade = UpstreamUpgrade::new(conn.wire);
             (UpstreamBody::empty(), Some(upgrade))
         } else {
             let body = UpstreamBody::new(conn, decoder, reusable, Arc::downgrade(&self.shared));

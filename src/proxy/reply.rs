@@ -49,3 +49,18 @@ impl<B> Reply<B> {
         response
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every response is moved several times between the pool, the phases and the writer; the
+    /// upstream connection a `101` hands over must not ride along inline (it is over a KiB).
+    #[test]
+    fn a_reply_holds_the_upgraded_connection_by_pointer() {
+        assert_eq!(
+            std::mem::size_of::<Option<UpstreamUpgrade>>(),
+            std::mem::size_of::<usize>()
+        );
+    }
+}

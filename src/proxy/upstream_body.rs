@@ -136,23 +136,19 @@ impl Body for UpstreamBody {
 }
 
 /// The upstream's side of a switched protocol (WebSocket): its connection and what it sent
-/// past the `101` head already.
-pub struct UpstreamUpgrade {
-    io: UpstreamIo,
-    received: Bytes,
-}
+/// past the `101` head already. Boxed as the pool keeps it: every response carries this
+/// field, and an unboxed connection (over a KiB with its TLS state) would be copied with the
+/// response at each move.
+pub struct UpstreamUpgrade(Box<Wire>);
 
 impl UpstreamUpgrade {
-    pub fn new(wire: Wire) -> Self {
-        let Wire { io, buf } = wire;
-        UpstreamUpgrade {
-            io,
-            received: buf.freeze(),
-        }
+    pub fn new(wire: Box<Wire>) -> Self {
+        UpstreamUpgrade(wire)
     }
 
     /// The connection and the bytes already read from it, for the tunnel.
     pub fn into_parts(self) -> (UpstreamIo, Bytes) {
-        (self.io, self.received)
+        let Wire { io, buf } = *self.0;
+        (io, buf.freeze())
     }
 }
