@@ -183,10 +183,10 @@ impl fmt::Display for ParseError {
 
 impl std::error::Error for ParseError {}
 
-/// Parses one Set-Cookie field value (RFC 6265 §5.2) without allocating: one vectorised read
-/// for control characters, then one walk over the bytes that splits at `;` and the first `=` of
-/// each part, with byte ranges until a field is stored (every line of every response comes
-/// through here, so the walk avoids re-checking `str` boundaries at each step).
+/// Parses one Set-Cookie field value (RFC 6265 §5.2) without allocating: one word-at-a-time
+/// read for control characters, then one walk that splits at `;` and the first `=` of each
+/// part, eight bytes at a time, with byte offsets until a field is stored (every line of every
+/// response comes through here, so the walk avoids re-checking `str` boundaries at each step).
 /// Attribute names match case-insensitively (§5.2 "case-insensitive match"); unknown and
 /// empty (`;;`) attributes are skipped; SP and HTAB around `=` and `;` are trimmed; a comma is
 /// not a separator (an `Expires` date contains one).
@@ -195,20 +195,22 @@ pub fn parse_set_cookie(line: &str) -> Result<SetCookie<'_>, ParseError> {
     if has_control_chars(bytes) {
         return Err(ParseError::InvalidChars);
     }
-    let (end, equals) = scan_segment(bytes, 0);
-    let Some(equals) = equals else {
-        return Err(match trim_wsp(bytes, 0..bytes.len()).is_empty() {
-            true => ParseError::Empty,
-            false => ParseError::NoEquals,
+    // The cookie's value may be long (a token, a JWT): a vectorised search finds its end.
+    let end = memchr::memchr(b';', bytes).unwrap_or(bytes.len());
+    let pair = bytes.get(..end).unwrap_or_default();
+    let Some(equals) = memchr::memchr(b'=', pair) else {
+        return Err(match trim_wsp(bytes, 0, bytes.len()) {
+            (start, end) if start == end => ParseError::Empty,
+            _ => ParseError::NoEquals,
         });
     };
-    let name = trim_wsp(bytes, 0..equals);
-    if name.is_empty() {
+    let name = trim_wsp(bytes, 0, equals);
+    if name.0 == name.1 {
         return Err(ParseError::EmptyName);
     }
     let mut cookie = SetCookie {
         name: slice(line, name),
-        value: slice(line, trim_wsp(bytes, equals + 1..end)),
+        value: slice(line, trim_wsp(bytes, equals + 1, end)),
         max_age: None,
         expires: None,
         domain: None,
@@ -224,14 +226,24 @@ pub fn parse_set_cookie(line: &str) -> Result<SetCookie<'_>, ParseError> {
     // unparsed-attributes loop).
     let mut semicolon = end;
     while semicolon < bytes.len() {
-        let (end, equals) = scan_segment(bytes, semicolon + 1);
-        let name = trim_wsp(bytes, semicolon + 1..equals.unwrap_or(end));
-        let value = equals.map_or(end..end, |equals| trim_wsp(bytes, equals + 1..end));
+        let start = semicolon + 1;
+        let (end, equals) = scan_attribute(bytes, start);
+        let (name, value) = match equals {
+            Some(equals) => (
+                trim_wsp(bytes, start, equals),
+                trim_wsp(bytes, equals + 1, end),
+            ),
+            None => (trim_wsp(bytes, start, end), (end, end)),
+        };
         cookie.apply_attribute(line, name, value, semicolon..end)?;
         semicolon = end;
     }
     Ok(cookie)
 }
+
+/// A byte range of the line, as start and end offsets (cheaper to pass around than a `Range`,
+/// which is not `Copy`).
+type Span = (usize, usize);
 
 impl<'a> SetCookie<'a> {
     /// The cookie's expiry relative to `now` (Unix seconds). RFC 6265 §5.3 step 3: `Max-Age`
@@ -253,71 +265,180 @@ impl<'a> SetCookie<'a> {
     }
 
     /// Applies one trimmed attribute (RFC 6265 §5.2.1-§5.2.6, RFC 6265bis §5.6.7), given as the
-    /// ranges of its name and value in `line`; `span` runs from its `;` to the next `;` or the end.
+    /// spans of its name and value in `line`; `span` runs from its `;` to the next `;` or the end.
     fn apply_attribute(
         &mut self,
         line: &'a str,
-        name: Range<usize>,
-        value: Range<usize>,
+        name: Span,
+        value: Span,
         span: Range<usize>,
     ) -> Result<(), ParseError> {
-        let name = line.as_bytes().get(name).unwrap_or_default();
-        // The length picks the one or two names to compare with.
-        let is = |expected: &str| name.eq_ignore_ascii_case(expected.as_bytes());
-        match name.len() {
-            7 if is("max-age") => {
+        let has_value = value.0 != value.1;
+        match Folded::of(line.as_bytes(), name) {
+            MAX_AGE => {
                 self.lifetime_spans.push(span)?;
                 self.max_age = Some(parse_max_age(slice(line, value)));
             }
-            7 if is("expires") => {
+            EXPIRES => {
                 self.lifetime_spans.push(span)?;
                 self.expires = Some(parse_expires(slice(line, value)));
             }
-            8 if is("samesite") => {
+            SAME_SITE => {
                 self.same_site_spans.push(span)?;
                 self.same_site = Some(parse_same_site(slice(line, value)));
             }
-            8 if is("httponly") => self.http_only = true,
+            HTTP_ONLY => self.http_only = true,
             // An empty `Domain=` leaves an earlier one in place (§5.2.3).
-            6 if is("domain") && !value.is_empty() => self.domain = Some(slice(line, value)),
-            6 if is("secure") => self.secure = true,
-            4 if is("path") => {
-                self.path = Some(slice(line, value)).filter(|path| path.starts_with('/'));
-            }
-            11 if is("partitioned") => self.partitioned = true,
+            DOMAIN if has_value => self.domain = Some(slice(line, value)),
+            SECURE => self.secure = true,
+            PATH => self.path = Some(slice(line, value)).filter(|path| path.starts_with('/')),
+            _ if is_partitioned(line.as_bytes(), name) => self.partitioned = true,
             _ => {}
         }
         Ok(())
     }
 }
 
-/// Finds the end of the part that starts at `start` (the next `;`, or the end) and the first
-/// `=` in it (§5.2: name and value split there). The name is short, so it is walked byte by
-/// byte; the value, which may be long, is left to a vectorised search.
-fn scan_segment(bytes: &[u8], start: usize) -> (usize, Option<usize>) {
-    let rest = bytes.get(start..).unwrap_or_default();
-    for (offset, byte) in rest.iter().enumerate() {
-        match byte {
-            b';' => return (start + offset, None),
-            b'=' => {
-                let after = offset + 1;
-                let value = rest.get(after..).unwrap_or_default();
-                let end = memchr::memchr(b';', value).map_or(bytes.len(), |at| start + after + at);
-                return (end, Some(start + offset));
-            }
-            _ => {}
+/// A name of up to eight bytes folded into one word for a case-insensitive comparison: its
+/// bytes little-endian with each ASCII capital lowered, and its length, so that matching an
+/// attribute name is one integer comparison instead of a byte loop per candidate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Folded(u64, usize);
+
+const MAX_AGE: Folded = Folded::of_name(b"max-age");
+const EXPIRES: Folded = Folded::of_name(b"expires");
+const SAME_SITE: Folded = Folded::of_name(b"samesite");
+const HTTP_ONLY: Folded = Folded::of_name(b"httponly");
+const DOMAIN: Folded = Folded::of_name(b"domain");
+const SECURE: Folded = Folded::of_name(b"secure");
+const PATH: Folded = Folded::of_name(b"path");
+const STRICT: Folded = Folded::of_name(b"strict");
+const LAX: Folded = Folded::of_name(b"lax");
+const NONE: Folded = Folded::of_name(b"none");
+
+impl Folded {
+    /// Folds a candidate name, byte by byte (at compile time).
+    const fn of_name(name: &[u8]) -> Folded {
+        let mut word = 0_u64;
+        let mut index = 0;
+        while index < name.len() && index < 8 {
+            word |= (name[index].to_ascii_lowercase() as u64) << (8 * index);
+            index += 1;
         }
+        Folded(word, name.len())
     }
-    (bytes.len(), None)
+
+    /// Folds `bytes[start..end]` eight bytes at a time. Only capitals are lowered (setting
+    /// bit 5 of every byte would fold CR, 0x0D, to `-`), so two names fold alike exactly when
+    /// they are equal ignoring ASCII case. A name over eight bytes folds to length 0, which
+    /// no candidate has.
+    fn of(bytes: &[u8], (start, end): Span) -> Folded {
+        let len = end.saturating_sub(start);
+        if len == 0 || len > 8 {
+            return Folded(0, 0);
+        }
+        let word = load_word(bytes, start) & (u64::MAX >> (64 - 8 * len));
+        Folded(lower_capitals(word), len)
+    }
 }
 
-/// True when the line holds a CTL byte other than HTAB (RFC 6265bis §5.6 step 1). Written as
-/// a branch-free fold so the compiler vectorises it: it is the one check that reads every byte.
+/// `Partitioned` (CHIPS), the one attribute name longer than a word.
+fn is_partitioned(bytes: &[u8], (start, end): Span) -> bool {
+    let name = bytes.get(start..end).unwrap_or_default();
+    name.eq_ignore_ascii_case(b"partitioned")
+}
+
+/// Sets bit 5 of each byte of `word` that is an ASCII capital. Each byte's low seven bits
+/// plus a constant cannot carry into the next byte, so the two range tests are per byte.
+fn lower_capitals(word: u64) -> u64 {
+    let low7 = word & LOW7;
+    let from_a = low7 + repeat(0x80 - b'A');
+    let after_z = low7 + repeat(0x80 - b'Z' - 1);
+    let capitals = from_a & !after_z & !word & HIGHS;
+    word | (capitals >> 2)
+}
+
+/// The eight bytes from `at` as a little-endian word, padded with spaces past the end of
+/// `bytes` (a space is neither a delimiter, nor a letter, nor a control character, so the
+/// padding never matches).
+#[inline]
+fn load_word(bytes: &[u8], at: usize) -> u64 {
+    let mut word = [b' '; 8];
+    match bytes.get(at..at + 8) {
+        Some(eight) => word.copy_from_slice(eight),
+        None => {
+            let rest = bytes.get(at..).unwrap_or_default();
+            word.get_mut(..rest.len())
+                .unwrap_or_default()
+                .copy_from_slice(rest);
+        }
+    }
+    u64::from_le_bytes(word)
+}
+
+const LOW7: u64 = repeat(0x7F);
+const HIGHS: u64 = repeat(0x80);
+
+/// `byte` in each of a word's eight bytes.
+const fn repeat(byte: u8) -> u64 {
+    u64::from_ne_bytes([byte; 8])
+}
+
+/// The high bit of each byte of `word` that equals `byte`, and no other bit (exact: no
+/// borrow runs from one byte into the next).
+fn bytes_equal(word: u64, byte: u8) -> u64 {
+    let diff = word ^ repeat(byte);
+    !(((diff & LOW7) + LOW7) | diff | LOW7)
+}
+
+/// Finds the end of the attribute that starts at `start` (the next `;`, or the end) and the
+/// first `=` in it (§5.2: name and value split there).
+fn scan_attribute(bytes: &[u8], start: usize) -> (usize, Option<usize>) {
+    let first = find_delimiter(bytes, start, true);
+    match bytes.get(first) {
+        Some(b'=') => (find_delimiter(bytes, first + 1, false), Some(first)),
+        _ => (first, None),
+    }
+}
+
+/// The offset of the first `;` (or `=` too, when `or_equals`) at or after `from`, or the
+/// length of `bytes` when there is none. Attributes are short: eight bytes at a time beats
+/// both a byte loop and a vectorised search's setup.
+fn find_delimiter(bytes: &[u8], from: usize, or_equals: bool) -> usize {
+    let mut at = from;
+    while at < bytes.len() {
+        let word = load_word(bytes, at);
+        let mut found = bytes_equal(word, b';');
+        if or_equals {
+            found |= bytes_equal(word, b'=');
+        }
+        if found != 0 {
+            return at + (found.trailing_zeros() / 8) as usize;
+        }
+        at += 8;
+    }
+    bytes.len()
+}
+
+/// True when the line holds a CTL byte other than HTAB (RFC 6265bis §5.6 step 1). It is the
+/// one check that reads every byte, so it reads eight at a time: a word with no byte below
+/// 0x20 and none equal to 0x7F is clean; only a word with a candidate (usually an HTAB) is
+/// looked at byte by byte.
 fn has_control_chars(bytes: &[u8]) -> bool {
-    let is_control = |byte: u8| ((byte < 0x20) & (byte != b'\t')) | (byte == 0x7F);
-    bytes
-        .iter()
-        .fold(false, |found, &byte| found | is_control(byte))
+    let is_control = |byte: &u8| (*byte < 0x20 && *byte != b'\t') || *byte == 0x7F;
+    let mut words = bytes.chunks_exact(8);
+    for chunk in words.by_ref() {
+        let mut word = [0_u8; 8];
+        word.copy_from_slice(chunk);
+        let word = u64::from_ne_bytes(word);
+        // The classic "has a byte less than n" test: no false negatives, and a false positive
+        // only costs the byte-wise look.
+        let below_space = word.wrapping_sub(repeat(0x20)) & !word & HIGHS;
+        if below_space | bytes_equal(word, 0x7F) != 0 && chunk.iter().any(is_control) {
+            return true;
+        }
+    }
+    words.remainder().iter().any(is_control)
 }
 
 /// Reads `Max-Age` per RFC 6265 §5.2.2: `-`? then 1*DIGIT, nothing else (no `+`, no unit),
@@ -367,33 +488,31 @@ fn parse_expires(value: &str) -> Expires {
 
 /// Reads `SameSite` per RFC 6265bis §5.6.7: `Strict`, `Lax` or `None`, case-insensitively.
 fn parse_same_site(value: &str) -> SameSite {
-    if value.eq_ignore_ascii_case("strict") {
-        SameSite::Strict
-    } else if value.eq_ignore_ascii_case("lax") {
-        SameSite::Lax
-    } else if value.eq_ignore_ascii_case("none") {
-        SameSite::None
-    } else {
-        SameSite::Invalid
+    match Folded::of(value.as_bytes(), (0, value.len())) {
+        STRICT => SameSite::Strict,
+        LAX => SameSite::Lax,
+        NONE => SameSite::None,
+        _ => SameSite::Invalid,
     }
 }
 
-/// Trims the whitespace RFC 6265 §5.2 removes from `range`: SP and HTAB only. Byte-wise,
+/// Trims the whitespace RFC 6265 §5.2 removes from `start..end`: SP and HTAB only. Byte-wise,
 /// since both are ASCII: `str::trim_matches` would decode chars and cost several times more.
-fn trim_wsp(bytes: &[u8], range: Range<usize>) -> Range<usize> {
-    let is_content = |byte: &u8| *byte != b' ' && *byte != b'\t';
-    let part = bytes.get(range.clone()).unwrap_or_default();
-    let Some(first) = part.iter().position(is_content) else {
-        return range.start..range.start;
-    };
-    let last = part.iter().rposition(is_content).unwrap_or(first);
-    range.start + first..range.start + last + 1
+fn trim_wsp(bytes: &[u8], mut start: usize, mut end: usize) -> Span {
+    let is_wsp = |at: usize| matches!(bytes.get(at), Some(b' ' | b'\t'));
+    while start < end && is_wsp(start) {
+        start += 1;
+    }
+    while end > start && is_wsp(end - 1) {
+        end -= 1;
+    }
+    (start, end)
 }
 
 /// A sub-slice between ASCII delimiters (`;`, `=`, SP, HTAB), so always on a char boundary;
 /// the empty fallback is unreachable.
-fn slice(line: &str, range: Range<usize>) -> &str {
-    line.get(range).unwrap_or_default()
+fn slice(line: &str, (start, end): Span) -> &str {
+    line.get(start..end).unwrap_or_default()
 }
 
 #[cfg(test)]

@@ -272,7 +272,49 @@ fn max_age_values() -> impl Strategy<Value = String> {
     ]
 }
 
+/// Attribute names and `SameSite` values one byte away from a real one: a case flip, or any
+/// ASCII byte in its place (under a fold that set bit 5 of every byte, CR would pass for `-`).
+fn near_miss_words() -> impl Strategy<Value = String> {
+    let words = prop_oneof![
+        Just("max-age"),
+        Just("expires"),
+        Just("samesite"),
+        Just("httponly"),
+        Just("domain"),
+        Just("secure"),
+        Just("path"),
+        Just("partitioned"),
+        Just("strict"),
+        Just("lax"),
+        Just("none"),
+    ];
+    (
+        words,
+        any::<prop::sample::Index>(),
+        0_u8..0x80,
+        any::<bool>(),
+    )
+        .prop_map(|(word, index, byte, replace)| {
+            let mut bytes = word.as_bytes().to_vec();
+            let at = index.index(bytes.len());
+            bytes[at] = match replace {
+                true => byte,
+                false => bytes[at].to_ascii_uppercase(),
+            };
+            String::from_utf8(bytes).unwrap()
+        })
+}
+
 proptest! {
+    /// Names and values that nearly match are read as the reference parser reads them, so
+    /// the word-wise case fold matches exactly the names equal ignoring ASCII case.
+    #[test]
+    fn folds_near_miss_names_as_the_reference_parser(word in near_miss_words(), value in "[a-zA-Z0-9=]{0,9}") {
+        for line in [format!("a=1; {word}={value}; Path=/"), format!("a=1; SameSite={word}"), format!("a=1;{word}")] {
+            prop_assert_eq!(parse_set_cookie(&line), reference::parse_set_cookie(&line));
+        }
+    }
+
     /// The walk over byte ranges reads every line exactly as the former parser did.
     #[test]
     fn parses_cookie_lines_as_the_reference_parser(line in cookie_lines()) {
