@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::hash::{BuildHasher, Hash, Hasher};
 
-use foldhash::fast::RandomState;
+use foldhash::fast::{FixedState, RandomState};
 use std::time::{Duration, Instant};
 
 use super::record::ViolationRecord;
@@ -96,18 +96,29 @@ struct Open {
 pub struct Aggregator {
     window: Duration,
     /// Open aggregates by the hash of their key; a bucket holds more than one only on a collision.
-    open: HashMap<u64, Vec<Open>>,
+    /// The keys are already hashes (of a randomly seeded hasher), so a fixed, cheap hasher
+    /// serves: the default one cost as much as hashing the key itself.
+    open: HashMap<u64, Vec<Open>, FixedState>,
     hasher: RandomState,
     next_order: u64,
+    /// The bucket hashes of the last keys counted, most recent first. Under load the same few
+    /// violations come one after another: trying these first (an integer lookup, then a
+    /// comparison that mostly stops at pointer equality) spares hashing every text of the key.
+    /// A hash gone stale (its aggregate written out) only misses.
+    recent: [Option<u64>; RECENT],
 }
+
+/// How many recent keys are tried before hashing: a page's few violations.
+const RECENT: usize = 4;
 
 impl Aggregator {
     pub fn new(window: Duration) -> Aggregator {
         Aggregator {
             window,
-            open: HashMap::new(),
+            open: HashMap::with_hasher(FixedState::default()),
             hasher: RandomState::default(),
             next_order: 0,
+            recent: [None; RECENT],
         }
     }
 
@@ -122,7 +133,14 @@ impl Aggregator {
             });
         }
         let key = Key::of(&record);
-        let bucket = self.open.entry(self.hasher.hash_one(&key)).or_default();
+        if let Some(open) = self.find_recent(&key) {
+            open.aggregated.count += 1;
+            open.aggregated.last_time = record.time;
+            return None;
+        }
+        let hash = self.hasher.hash_one(&key);
+        self.remember(RECENT - 1, hash);
+        let bucket = self.open.entry(hash).or_default();
         if let Some(open) = bucket
             .iter_mut()
             .find(|open| Key::of(&open.aggregated.record) == key)
@@ -143,6 +161,28 @@ impl Aggregator {
         });
         self.next_order += 1;
         None
+    }
+
+    /// The open aggregate for `key` among the recently counted ones, moved to the front.
+    fn find_recent(&mut self, key: &Key<'_>) -> Option<&mut Open> {
+        let same = |open: &Open| Key::of(&open.aggregated.record) == *key;
+        let (slot, hash, index) = self.recent.iter().enumerate().find_map(|(slot, hash)| {
+            let hash = (*hash)?;
+            let index = self.open.get(&hash)?.iter().position(same)?;
+            Some((slot, hash, index))
+        })?;
+        self.remember(slot, hash);
+        self.open.get_mut(&hash)?.get_mut(index)
+    }
+
+    /// Puts `hash` first among the recent keys, dropping the one in `slot`.
+    fn remember(&mut self, slot: usize, hash: u64) {
+        if let Some(moved) = self.recent.get_mut(..=slot) {
+            moved.rotate_right(1);
+            if let Some(first) = moved.first_mut() {
+                *first = Some(hash);
+            }
+        }
     }
 
     /// The aggregates whose window has closed, in first-seen order.
@@ -234,5 +274,58 @@ mod tests {
         aggregator.add(record("_ga", "/a", "t1"), Instant::now());
         assert_eq!(aggregator.take_all().len(), 1);
         assert_eq!(aggregator.open_count(), 0);
+    }
+
+    #[test]
+    fn a_violation_seen_again_after_its_line_was_written_opens_a_new_aggregate() {
+        let start = Instant::now();
+        let mut aggregator = Aggregator::new(Duration::from_secs(10));
+        aggregator.add(record("_ga", "/a", "t1"), start);
+        assert_eq!(aggregator.take_all()[0].count, 1);
+        // The key is still among the recent ones; its aggregate is gone.
+        aggregator.add(record("_ga", "/b", "t2"), start);
+        let due = aggregator.take_all();
+        assert_eq!(due.len(), 1);
+        assert_eq!((due[0].count, due[0].record.path.as_str()), (1, "/b"));
+    }
+
+    proptest::proptest! {
+        /// However violations interleave (more distinct ones than the recent keys tried first)
+        /// and whenever lines are written out, each line counts exactly its key's occurrences
+        /// since the last write, in first-seen order.
+        #[test]
+        fn counts_interleaved_violations_exactly(
+            steps in proptest::collection::vec(proptest::option::of(0_usize..7), 0..60),
+        ) {
+            let cookies = ["_ga", "_gid", "_fbp", "_pk_id", "_pk_ses", "_hjid", "_clck"];
+            let start = Instant::now();
+            let mut aggregator = Aggregator::new(Duration::from_secs(10));
+            let mut expected: Vec<(&str, u64)> = Vec::new();
+            let check = |aggregator: &mut Aggregator, expected: &mut Vec<(&str, u64)>| {
+                let written: Vec<(String, u64)> = aggregator
+                    .take_all()
+                    .into_iter()
+                    .map(|line| (line.record.cookie.to_string(), line.count))
+                    .collect();
+                let wanted: Vec<(String, u64)> =
+                    expected.drain(..).map(|(cookie, count)| (cookie.to_owned(), count)).collect();
+                proptest::prop_assert_eq!(written, wanted);
+                Ok(())
+            };
+            for step in steps {
+                match step {
+                    Some(index) => {
+                        let cookie = cookies[index];
+                        aggregator.add(record(cookie, "/", "t"), start);
+                        match expected.iter_mut().find(|(seen, _)| *seen == cookie) {
+                            Some((_, count)) => *count += 1,
+                            None => expected.push((cookie, 1)),
+                        }
+                    }
+                    None => check(&mut aggregator, &mut expected)?,
+                }
+            }
+            check(&mut aggregator, &mut expected)?;
+        }
     }
 }
