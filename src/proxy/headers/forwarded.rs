@@ -94,20 +94,22 @@ pub fn add_forwarding_headers(headers: &mut impl FieldAccess, hop: &Hop<'_>) -> 
         (HOST, host),
         (REAL_IP, Some(hop.peer_value.clone())),
     ];
-    // What each field says once set: a kept one is read back, this hop's own is known.
+    // What each field says once set: a kept one is read back, this hop's own is known. A
+    // field `present` does not hold is absent (or was just removed), so it is added without
+    // looking for it again.
     let [proto, host, real_ip] = fields.map(|(index, value)| {
         if present.has(index) {
             return headers.first(&FORWARDING[index]).cloned();
         }
         let value = value?;
-        headers.set(FORWARDING[index].clone(), value.clone());
+        headers.add(FORWARDING[index].clone(), value.clone());
         Some(value)
     });
     let chains = [(FOR, Some(hop.peer_value.clone())), (ELEMENTS, element)];
     for (index, ours) in chains {
         match ours {
             Some(ours) if present.has(index) => append_to_chain(headers, &FORWARDING[index], ours),
-            Some(ours) => headers.set(FORWARDING[index].clone(), ours),
+            Some(ours) => headers.add(FORWARDING[index].clone(), ours),
             None => {}
         }
     }
@@ -253,12 +255,19 @@ fn format_via_protocol_version(version: Version) -> &'static str {
 /// the chain restarts with `ours`.
 fn append_to_chain(headers: &mut impl FieldAccess, name: &HeaderName, ours: HeaderValue) {
     let mut joined = Vec::new();
+    let mut lines = 0;
     for line in headers.values_of(name) {
+        lines += 1;
         let line = line.as_bytes().trim_ascii();
         if !line.is_empty() {
             joined.extend_from_slice(line);
             joined.extend_from_slice(b", ");
         }
+    }
+    if lines == 0 {
+        // The usual case: no chain yet, and no need to look for one again.
+        headers.add(name.clone(), ours);
+        return;
     }
     if joined.is_empty() {
         headers.set(name.clone(), ours);
