@@ -102,3 +102,77 @@ async fn uses_the_visitor_host_when_no_public_host_is_configured() {
         "csrftoken=abc; Domain=portal.city.test; Path=/; SameSite=Lax"
     );
 }
+
+/// With a registry, the verdicts tell which kept lines name a domain: a page with no redirect
+/// still gets its cookie domains moved, an edited line too, and a malformed line kept in
+/// report-only mode is looked at as before.
+#[tokio::test]
+async fn moves_cookie_domains_of_judged_lines_without_a_redirect() {
+    let upstream = start_upstream(|req| async move {
+        let lines: &[&str] = match req.uri().path() {
+            // Nothing parsed names a domain here: only the malformed line does.
+            "/malformed" => &["lang=fr; Path=/", "=nameless; Domain=localhost"],
+            _ => &[
+                "csrftoken=abc; Domain=localhost; Path=/",
+                "sessionid=s; Domain=.localhost; Max-Age=99999999; Path=/",
+                "lang=fr; Path=/",
+                "=nameless; Domain=localhost",
+            ],
+        };
+        let mut response = Response::builder();
+        for line in lines {
+            response = response.header("set-cookie", *line);
+        }
+        response.body(empty()).unwrap()
+    })
+    .await;
+    let url = format!("http://localhost:{}", upstream.addr.port());
+    let registry = r#"public_host = "data.city.test"
+[[category]]
+id = "necessary"
+needs_consent = false
+[[cookie]]
+name = "csrftoken"
+category = "necessary"
+max_lifetime = "12mo"
+[[cookie]]
+name = "sessionid"
+category = "necessary"
+max_lifetime = "2w"
+[[cookie]]
+name = "lang"
+category = "necessary"
+max_lifetime = "12mo"
+"#;
+    for (mode, expected) in [
+        (
+            "enforce",
+            &[
+                "csrftoken=abc; Domain=data.city.test; Path=/",
+                "sessionid=s; Domain=.data.city.test; Path=/; Max-Age=1209600",
+                "lang=fr; Path=/",
+            ][..],
+        ),
+        (
+            "report-only",
+            &[
+                "csrftoken=abc; Domain=data.city.test; Path=/",
+                "sessionid=s; Domain=.data.city.test; Max-Age=99999999; Path=/",
+                "lang=fr; Path=/",
+                "=nameless; Domain=data.city.test",
+            ][..],
+        ),
+    ] {
+        let config = format!("{registry}\n[policy]\nmode = \"{mode}\"\n");
+        let (proxy, _sink) = start_proxy_collecting(&url, &config).await;
+        let response = get(&http1_client(), &proxy, "/").await;
+        assert_eq!(set_cookies(&response), expected, "{mode}");
+    }
+    let config = format!("{registry}\n[policy]\nmode = \"report-only\"\n");
+    let (proxy, _sink) = start_proxy_collecting(&url, &config).await;
+    let response = get(&http1_client(), &proxy, "/malformed").await;
+    assert_eq!(
+        set_cookies(&response),
+        ["lang=fr; Path=/", "=nameless; Domain=data.city.test"]
+    );
+}

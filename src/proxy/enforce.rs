@@ -180,14 +180,16 @@ impl Enforcer {
     }
 
     /// Judges every `Set-Cookie` line, drops or rewrites those the verdict says, and returns a
-    /// record per violation (sent on by the caller, which may wait for the audit queue).
+    /// record per violation (sent on by the caller, which may wait for the audit queue), and
+    /// whether a line left may name a domain.
     pub fn filter_set_cookies(
         &self,
         ctx: &Ctx,
         status: u16,
         headers: &mut impl FieldAccess,
-    ) -> Vec<ViolationRecord> {
+    ) -> FilteredLines {
         let mut records = Vec::new();
+        let mut names_a_domain = false;
         let now = SystemTime::now();
         let judge = Judge {
             registry: &self.rules.registry,
@@ -210,6 +212,14 @@ impl Enforcer {
                     template.get_or_insert_with(|| self.record_template(ctx, status, now));
                 records.push(self.make_record(template, &verdict, violation));
             }
+            if verdict.outcome != Outcome::Drop {
+                // A line that did not parse is assumed to name one. Edits never touch `Domain`.
+                let domain = verdict
+                    .cookie
+                    .as_ref()
+                    .map(|cookie| cookie.domain.is_some());
+                names_a_domain |= domain.unwrap_or(true);
+            }
             match verdict.outcome {
                 Outcome::Forward => LineChange::Keep,
                 Outcome::Drop => LineChange::Remove,
@@ -222,7 +232,10 @@ impl Enforcer {
                 },
             }
         });
-        records
+        FilteredLines {
+            records,
+            names_a_domain,
+        }
     }
 
     /// Hands each record to the sink and, when configured, to the audit log, whose bounded
@@ -436,6 +449,15 @@ impl Enforcer {
             client: Some(template.client.clone()),
         }
     }
+}
+
+/// What filtering a response's `Set-Cookie` lines leaves to do.
+pub struct FilteredLines {
+    /// A record per violation.
+    pub records: Vec<ViolationRecord>,
+    /// Whether a line left has a `Domain` attribute with a value, which the public-host rewrite
+    /// may have to change: the verdicts parsed every line, so the rewrite need not look again.
+    pub names_a_domain: bool,
 }
 
 /// What every record of one response shares, each field made once.

@@ -268,23 +268,26 @@ impl Proxy {
         self.via.append(headers, version);
         headers.set(X_REQUEST_ID.clone(), ctx.request_id.clone());
         let Some(enforcer) = &self.enforcer else {
-            self.rewrite_public_host(ctx, headers);
+            if rewrite::needs_rewrite(headers) {
+                self.rewrite_public_host(ctx, headers);
+            }
             return Vec::new();
         };
         enforcer.apply_consent_set_by_response(ctx, headers);
-        let violations = enforcer.filter_set_cookies(ctx, status, headers);
-        self.rewrite_public_host(ctx, headers);
+        let filtered = enforcer.filter_set_cookies(ctx, status, headers);
+        if filtered.names_a_domain || rewrite::has_location(headers) {
+            self.rewrite_public_host(ctx, headers);
+        }
         // A switched protocol is no page: its response carries no cookies.
         if status != StatusCode::SWITCHING_PROTOCOLS.as_u16() {
             enforcer.add_deletions(ctx, self.config.public_host.as_deref(), headers);
         }
-        violations
+        filtered.records
     }
 
+    /// Points redirects and cookie domains at the public host; for the responses that may need
+    /// it (see `rewrite::needs_rewrite`).
     fn rewrite_public_host(&self, ctx: &Ctx, headers: &mut Fields) {
-        if !rewrite::needs_rewrite(headers) {
-            return;
-        }
         let built;
         let rewrite = match &self.rewrite {
             Some(rewrite) => rewrite,

@@ -18,6 +18,14 @@ pub fn needs_rewrite(headers: &impl FieldAccess) -> bool {
     })
 }
 
+/// Whether the response is a redirect or names its content's location: the rewrite's other
+/// half, for when the `Set-Cookie` verdicts already told whether a line names a domain.
+pub fn has_location(headers: &impl FieldAccess) -> bool {
+    headers
+        .names()
+        .any(|name| *name == LOCATION || *name == CONTENT_LOCATION)
+}
+
 /// `domain=` anywhere in the line, in any case (a value may contain it too: then the rewrite
 /// looks closer and leaves the line alone).
 fn names_a_domain(line: &[u8]) -> bool {
