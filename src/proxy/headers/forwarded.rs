@@ -7,13 +7,14 @@
 
 use std::fmt::Write as _;
 use std::net::IpAddr;
+use std::sync::LazyLock;
 
 use bytes::Bytes;
 use http::header::{HeaderName, HeaderValue, FORWARDED, VIA};
 use http::Version;
 use ipnet::IpNet;
 
-use super::present::{find_present, Present};
+use super::present::{find_present, Present, Sieve};
 use crate::fields::FieldAccess;
 
 /// De facto list of client and proxy addresses, oldest first.
@@ -82,7 +83,7 @@ pub fn add_forwarding_headers(headers: &mut impl FieldAccess, hop: &Hop<'_>) -> 
         .filter(|h| !h.is_empty())
         .and(hop.host)
         .cloned();
-    let mut present = find_present(headers, &FORWARDING);
+    let mut present = find_present(headers, &FORWARDING, *FORWARDING_SIEVE);
     if !hop.trusted {
         for name in present.names(&FORWARDING) {
             headers.remove_all(name);
@@ -142,6 +143,7 @@ static FORWARDING: [HeaderName; 5] = [
     HeaderName::from_static("x-forwarded-host"),
     HeaderName::from_static("x-real-ip"),
 ];
+static FORWARDING_SIEVE: LazyLock<Sieve> = LazyLock::new(|| Sieve::of(&FORWARDING));
 const FOR: usize = 0;
 const ELEMENTS: usize = 1;
 const PROTO: usize = 2;

@@ -7,8 +7,9 @@
 
 use http::header::{HeaderName, HeaderValue, CONNECTION, TE, TRAILER, TRANSFER_ENCODING, UPGRADE};
 use http::Version;
+use std::sync::LazyLock;
 
-use super::present::find_present;
+use super::present::{find_present, Sieve};
 use crate::fields::FieldAccess;
 
 /// The fields that are always connection-specific, whether or not `Connection` names them
@@ -24,6 +25,7 @@ static FIXED_HOP_BY_HOP: [HeaderName; 7] = [
     TRANSFER_ENCODING,
     UPGRADE,
 ];
+static HOP_BY_HOP_SIEVE: LazyLock<Sieve> = LazyLock::new(|| Sieve::of(&FIXED_HOP_BY_HOP));
 /// Where `CONNECTION` is in [`FIXED_HOP_BY_HOP`]: only a `Connection` line names more fields.
 const CONNECTION_AT: usize = 0;
 
@@ -62,7 +64,7 @@ pub fn keeps_alive(headers: &impl FieldAccess, version: Version) -> bool {
 /// nothing we could forward. End-to-end fields are left alone, including the proxy
 /// authentication fields (RFC 9110 §11.7).
 pub fn remove_hop_by_hop_headers(headers: &mut impl FieldAccess) {
-    let present = find_present(headers, &FIXED_HOP_BY_HOP);
+    let present = find_present(headers, &FIXED_HOP_BY_HOP, *HOP_BY_HOP_SIEVE);
     if present.is_empty() {
         return;
     }
