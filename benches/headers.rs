@@ -46,6 +46,9 @@ fn bench_request_rules(c: &mut Criterion) {
     let via = forwarded::ViaEntries::new("consentry");
     // The request's own `Host` value, which the forwarding fields share.
     let host = HeaderValue::from_static("data.example.fr");
+    // The connection's `Forwarded` element, kept from its first request: each iteration is one
+    // of a keep-alive connection's later requests.
+    let element = forwarded::ElementMemo::default();
     c.bench_function("request header rules", |b| {
         b.iter_batched(
             || template.clone(),
@@ -58,6 +61,7 @@ fn bench_request_rules(c: &mut Criterion) {
                     proto: "http",
                     host: Some(&host),
                     trusted: forwarded::is_trusted_proxy(peer, &trusted),
+                    element: &element,
                 };
                 let origin = forwarded::add_forwarding_headers(&mut headers, &hop);
                 via.append(&mut headers, Version::HTTP_11);

@@ -1,6 +1,7 @@
 //! The per-request context carried between the phases (Pingora's `CTX`).
 
 use std::net::IpAddr;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use http::header::{HeaderValue, HOST};
@@ -27,7 +28,8 @@ pub struct StrippedCookie {
 }
 
 pub struct Ctx {
-    pub peer: Peer,
+    /// The connection's visitor end, shared by its requests.
+    pub peer: Arc<Peer>,
     /// The visitor: the peer, or the address a trusted proxy in front reported.
     pub client: IpAddr,
     pub started: Instant,
@@ -56,14 +58,14 @@ pub struct Ctx {
 }
 
 impl Ctx {
-    pub fn new<B>(peer: &Peer, req: &ProxyRequest<B>) -> Self {
+    pub fn new<B>(peer: &Arc<Peer>, req: &ProxyRequest<B>) -> Self {
         let host = req.fields.first(&HOST).cloned().or_else(|| {
             req.uri
                 .authority()
                 .and_then(|a| HeaderValue::from_str(a.as_str()).ok())
         });
         Ctx {
-            peer: peer.clone(),
+            peer: Arc::clone(peer),
             client: peer.addr.ip(),
             started: Instant::now(),
             method: req.method.clone(),

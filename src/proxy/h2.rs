@@ -32,7 +32,7 @@ pub async fn serve(
     proxy: Arc<Proxy>,
     mut stop: watch::Receiver<bool>,
 ) {
-    let visitor = Peer::new(peer);
+    let visitor = Arc::new(Peer::new(peer));
     let service = service_fn(move |req: Request<Incoming>| {
         let proxy = proxy.clone();
         let visitor = visitor.clone();

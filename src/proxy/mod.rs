@@ -97,7 +97,11 @@ impl Proxy {
     }
 
     /// Answers one request; never fails: every error becomes a synthetic response here.
-    pub async fn handle(&self, peer: &Peer, req: ProxyRequest<RequestBody>) -> Reply<ProxyBody> {
+    pub async fn handle(
+        &self,
+        peer: &Arc<Peer>,
+        req: ProxyRequest<RequestBody>,
+    ) -> Reply<ProxyBody> {
         let mut ctx = Ctx::new(peer, &req);
         let response = match self.proxy_request(&mut ctx, req).await {
             Ok(response) => response,
@@ -205,6 +209,7 @@ impl Proxy {
                 proto: "http",
                 host: ctx.host.as_ref(),
                 trusted,
+                element: &ctx.peer.forwarded,
             },
         );
         self.via.append(headers, version);

@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 
 use http::header::HeaderValue;
 
-use super::headers::forwarded::ip_value;
+use super::headers::forwarded::{ip_value, ElementMemo};
 use crate::audit::SharedStr;
 use crate::privacy::truncate_ip;
 
@@ -18,6 +18,8 @@ pub struct Peer {
     pub ip_value: HeaderValue,
     /// The address as audit records keep it: truncated, never whole.
     pub truncated: SharedStr,
+    /// The `Forwarded` element its requests carry.
+    pub forwarded: ElementMemo,
 }
 
 impl Peer {
@@ -26,6 +28,7 @@ impl Peer {
             addr,
             ip_value: ip_value(addr.ip().to_canonical()),
             truncated: SharedStr::display(truncate_ip(addr.ip())),
+            forwarded: ElementMemo::default(),
         }
     }
 }

@@ -15,6 +15,7 @@ mod reader;
 mod response;
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -88,7 +89,7 @@ pub async fn serve(
     header_timeout: Duration,
     stop: &mut watch::Receiver<bool>,
 ) -> Ended {
-    let visitor = Peer::new(peer);
+    let visitor = Arc::new(Peer::new(peer));
     let (read, mut write) = stream.into_split();
     let mut reader = Reader::new(read);
     let mut first = true;
@@ -172,7 +173,7 @@ async fn serve_request(
     head: Head,
     reader: Reader,
     write: &mut OwnedWriteHalf,
-    peer: &Peer,
+    peer: &Arc<Peer>,
     proxy: &Proxy,
     stop: &watch::Receiver<bool>,
 ) -> After {
@@ -275,7 +276,7 @@ async fn take_back(
 /// visitor that waits for it sends the body (RFC 9110 §10.1.1).
 async fn answer_expecting_continue(
     proxy: &Proxy,
-    peer: &Peer,
+    peer: &Arc<Peer>,
     request: ProxyRequest<RequestBody>,
     mut go_ahead: oneshot::Receiver<()>,
     write: &mut OwnedWriteHalf,

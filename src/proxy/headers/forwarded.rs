@@ -7,7 +7,7 @@
 
 use std::fmt::Write as _;
 use std::net::IpAddr;
-use std::sync::LazyLock;
+use std::sync::{LazyLock, OnceLock};
 
 use bytes::Bytes;
 use http::header::{HeaderName, HeaderValue, FORWARDED, VIA};
@@ -45,6 +45,32 @@ pub struct Hop<'a> {
     pub host: Option<&'a HeaderValue>,
     /// The peer is one of the configured trusted proxies.
     pub trusted: bool,
+    /// The connection's `Forwarded` element, kept from its earlier requests.
+    pub element: &'a ElementMemo,
+}
+
+/// One connection's `Forwarded` element, made for its first request and given again to the
+/// next ones: it depends on the peer, the scheme and the host, and only the host can change
+/// between the requests of a connection (an element for another host is made afresh). One per
+/// connection: the peer is not part of what it compares.
+#[derive(Debug, Default, Clone)]
+pub struct ElementMemo(OnceLock<Element>);
+
+/// An element, with the scheme and host it was made for.
+type Element = (&'static str, Option<HeaderValue>, Option<HeaderValue>);
+
+impl ElementMemo {
+    fn element(&self, peer: IpAddr, hop: &Hop<'_>) -> Option<HeaderValue> {
+        if let Some((proto, host, element)) = self.0.get() {
+            if *proto == hop.proto && host.as_ref() == hop.host {
+                return element.clone();
+            }
+        }
+        let element = to_header_value(format_forwarded_element(peer, hop));
+        // Kept only the first time: a connection's first host is nearly always its only one.
+        let _ = self.0.set((hop.proto, hop.host.cloned(), element.clone()));
+        element
+    }
 }
 
 impl Hop<'_> {
@@ -76,7 +102,7 @@ pub fn is_trusted_proxy(peer: IpAddr, trusted: &[IpNet]) -> bool {
 /// bytes; a value that still could not be built falls back to a fresh chain, never a panic.
 pub fn add_forwarding_headers(headers: &mut impl FieldAccess, hop: &Hop<'_>) -> Origin {
     let peer = hop.peer.to_canonical();
-    let element = to_header_value(format_forwarded_element(peer, hop));
+    let element = hop.element.element(peer, hop);
     let proto = HeaderValue::from_maybe_shared(Bytes::from_static(hop.proto.as_bytes())).ok();
     let host = hop
         .host_text()

@@ -20,6 +20,7 @@ fn forward(incoming: &HeaderMap, peer: &str, host: Option<&str>, trusted: bool) 
         proto: "https",
         host: host.as_ref(),
         trusted,
+        element: &ElementMemo::default(),
     };
     add_forwarding_headers(&mut h, &hop);
     h
@@ -133,6 +134,7 @@ fn omits_a_host_that_is_not_text() {
         proto: "https",
         host: Some(&host),
         trusted: false,
+        element: &ElementMemo::default(),
     };
     add_forwarding_headers(&mut h, &hop);
     assert_eq!(read(&h, &FORWARDED), "for=192.0.2.1;proto=https");
@@ -288,4 +290,39 @@ fn the_forwarding_names_looked_for_are_the_published_ones() {
     {
         assert_eq!(&FORWARDING[index], name);
     }
+}
+
+/// The element kept for a connection serves its later requests only while they name the same
+/// host and scheme; another host or scheme gets its own.
+#[test]
+fn a_connection_reuses_its_element_only_for_the_same_host_and_scheme() {
+    let memo = ElementMemo::default();
+    let peer = parse_ip("192.0.2.1");
+    let peer_value = ip_value(peer);
+    let forward_with = |host: &str, proto: &'static str| {
+        let mut h = HeaderMap::new();
+        let host = to_value(host.as_bytes());
+        let hop = Hop {
+            peer,
+            peer_value: &peer_value,
+            proto,
+            host: Some(&host),
+            trusted: false,
+            element: &memo,
+        };
+        add_forwarding_headers(&mut h, &hop);
+        read(&h, &FORWARDED)
+    };
+    let first = "for=192.0.2.1;proto=https;host=portal.example";
+    assert_eq!(forward_with("portal.example", "https"), first);
+    assert_eq!(forward_with("portal.example", "https"), first);
+    assert_eq!(
+        forward_with("other.example", "https"),
+        "for=192.0.2.1;proto=https;host=other.example"
+    );
+    assert_eq!(
+        forward_with("portal.example", "http"),
+        "for=192.0.2.1;proto=http;host=portal.example"
+    );
+    assert_eq!(forward_with("portal.example", "https"), first);
 }
