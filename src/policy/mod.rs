@@ -12,4 +12,6 @@ pub mod verdict;
 pub use cleanup::{plan_deletions, Cleanup, Deletion, Plan, Site, Target};
 pub use request::{cookie_pairs, judge_request_cookie, RequestVerdict};
 pub use rules::{Action, Mode, Policy, ViolationKind, KINDS};
-pub use verdict::{judge_set_cookie, Detail, Judge, Missing, Outcome, Verdict, Violation};
+pub use verdict::{
+    judge_field_value, judge_set_cookie, Detail, Judge, Missing, Outcome, Verdict, Violation,
+};

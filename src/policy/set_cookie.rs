@@ -9,6 +9,8 @@
 use std::fmt;
 use std::ops::Range;
 
+use http::HeaderValue;
+
 use super::cookie_date::parse_cookie_date;
 
 /// Longest attribute value a browser honours (RFC 6265bis §5.6: a longer cookie-av is
@@ -191,10 +193,37 @@ impl std::error::Error for ParseError {}
 /// empty (`;;`) attributes are skipped; SP and HTAB around `=` and `;` are trimmed; a comma is
 /// not a separator (an `Expires` date contains one).
 pub fn parse_set_cookie(line: &str) -> Result<SetCookie<'_>, ParseError> {
-    let bytes = line.as_bytes();
-    if has_control_chars(bytes) {
+    if has_control_chars(line.as_bytes()) {
         return Err(ParseError::InvalidChars);
     }
+    parse_clean_line(line)
+}
+
+/// A field value's text: UTF-8, and free of control characters other than HTAB, since a
+/// `HeaderValue` refuses them (RFC 9110 §5.5). Every response's lines are such values, so their
+/// parse need not look for control characters again.
+#[derive(Debug, Clone, Copy)]
+pub struct FieldText<'a>(&'a str);
+
+impl<'a> FieldText<'a> {
+    /// The value's text, or `None` when it is not UTF-8 (obs-text that is not).
+    pub fn of(value: &'a HeaderValue) -> Option<FieldText<'a>> {
+        std::str::from_utf8(value.as_bytes()).ok().map(FieldText)
+    }
+
+    pub fn as_str(self) -> &'a str {
+        self.0
+    }
+}
+
+/// [`parse_set_cookie`] for a field value's text.
+pub fn parse_field_text(line: FieldText<'_>) -> Result<SetCookie<'_>, ParseError> {
+    parse_clean_line(line.0)
+}
+
+/// The parse itself, for a line known to hold no control character.
+fn parse_clean_line(line: &str) -> Result<SetCookie<'_>, ParseError> {
+    let bytes = line.as_bytes();
     // The cookie's value may be long (a token, a JWT): a vectorised search finds its end.
     let end = memchr::memchr(b';', bytes).unwrap_or(bytes.len());
     let pair = bytes.get(..end).unwrap_or_default();

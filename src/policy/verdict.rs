@@ -14,9 +14,13 @@
 //!
 //! Allowed lines are forwarded byte for byte; only a `cap` or `add` in `enforce` rewrites one.
 
+use http::HeaderValue;
+
 use super::edit::{apply_edits, Edits};
 use super::rules::{Action, Mode, Policy, ViolationKind};
-use super::set_cookie::{parse_set_cookie, Lifetime, SameSite, SetCookie};
+use super::set_cookie::{
+    parse_field_text, parse_set_cookie, FieldText, Lifetime, ParseError, SameSite, SetCookie,
+};
 use crate::consent::{Consent, ConsentState};
 use crate::registry::{
     CategoryId, Declaration, MaxLifetime, Registry, RequiredAttributes, RequiredSameSite,
@@ -146,19 +150,42 @@ enum Flow {
     Stop,
 }
 
-/// Judges one `Set-Cookie` field value.
+/// Judges one `Set-Cookie` line given as bytes.
 pub fn judge_set_cookie<'r, 'l>(judge: &Judge<'r>, line: &'l [u8]) -> Verdict<'r, 'l> {
+    match std::str::from_utf8(line) {
+        Ok(text) => judge_parsed(judge, text, parse_set_cookie(text)),
+        Err(_) => not_utf8(judge),
+    }
+}
+
+/// Judges one `Set-Cookie` field value: as [`judge_set_cookie`] its bytes, without looking
+/// again for the control characters a field value cannot hold.
+pub fn judge_field_value<'r, 'l>(judge: &Judge<'r>, line: &'l HeaderValue) -> Verdict<'r, 'l> {
+    match FieldText::of(line) {
+        Some(text) => judge_parsed(judge, text.as_str(), parse_field_text(text)),
+        None => not_utf8(judge),
+    }
+}
+
+fn not_utf8<'r, 'l>(judge: &Judge<'r>) -> Verdict<'r, 'l> {
     let mut verdict = Verdict::new();
-    let Ok(text) = std::str::from_utf8(line) else {
-        record(
-            judge,
-            &mut verdict,
-            ViolationKind::Malformed,
-            Detail::Malformed("not UTF-8"),
-        );
-        return verdict;
-    };
-    let cookie = match parse_set_cookie(text) {
+    record(
+        judge,
+        &mut verdict,
+        ViolationKind::Malformed,
+        Detail::Malformed("not UTF-8"),
+    );
+    verdict
+}
+
+/// The verdict on a line of `text`, parsed as `parsed`.
+fn judge_parsed<'r, 'l>(
+    judge: &Judge<'r>,
+    text: &'l str,
+    parsed: Result<SetCookie<'l>, ParseError>,
+) -> Verdict<'r, 'l> {
+    let mut verdict = Verdict::new();
+    let cookie = match parsed {
         Ok(cookie) => cookie,
         Err(error) => {
             record(

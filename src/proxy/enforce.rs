@@ -23,7 +23,7 @@ use crate::consent::Consent;
 use crate::fields::FieldAccess;
 use crate::memo::Memo;
 use crate::policy::{
-    cookie_pairs, judge_request_cookie, judge_set_cookie, Detail, Judge, Outcome, Verdict,
+    cookie_pairs, judge_field_value, judge_request_cookie, Detail, Judge, Outcome, Verdict,
     Violation,
 };
 use crate::privacy::truncate_ip;
@@ -199,7 +199,7 @@ impl Enforcer {
         };
         let mut template = None;
         edit_set_cookie_lines(headers, |line| {
-            let verdict = judge_set_cookie(&judge, line.as_bytes());
+            let verdict = judge_field_value(&judge, line);
             if records.capacity() == 0 && !verdict.violations.is_empty() {
                 // Room for a response's usual few, taken once: three records stay within the
                 // allocator's fast per-thread cache (a test in audit::record pins it), four do

@@ -445,6 +445,22 @@ proptest::proptest! {
         }
     }
 
+    /// A field value is judged exactly as its bytes are: skipping the control-character check
+    /// a `HeaderValue` already made changes no verdict.
+    #[test]
+    fn a_field_value_gets_the_verdict_of_its_bytes(
+        name in "(_ga|sessionid|lang|)=",
+        rest in proptest::collection::vec(proptest::prop_oneof![8 => 0x20_u8..0x7f, 1 => proptest::strategy::Just(b'\t'), 1 => 0x80_u8..=0xff], 0..100),
+    ) {
+        let line = [name.as_bytes(), &rest].concat();
+        let value = HeaderValue::from_bytes(&line).unwrap();
+        let rules = enforcement("");
+        for consent in [Consent::NONE, consent(&rules, ConsentState::Given, &["statistics", "marketing"])] {
+            let judge = Judge { registry: &rules.registry, policy: &rules.policy, consent: &consent, now: NOW };
+            proptest::prop_assert_eq!(judge_field_value(&judge, &value), judge_set_cookie(&judge, &line));
+        }
+    }
+
     /// Cookie-shaped lines with random attributes: a rewrite is itself a line that parses and,
     /// judged again, needs no further rewrite.
     #[test]
