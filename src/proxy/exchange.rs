@@ -28,6 +28,7 @@ use super::h1::{
 };
 use super::headers::hop::{keeps_alive, split_list_elements};
 use super::request::ProxyRequest;
+use super::spare::{take_write_buffer, WriteBuffer};
 use crate::fields::{FieldAccess, Fields};
 
 pub type UpstreamIo = TokioIo<MaybeHttpsStream<TokioIo<TcpStream>>>;
@@ -169,7 +170,7 @@ enum Sending {
 struct BodySender {
     body: RequestBody,
     chunked: bool,
-    out: Vec<u8>,
+    out: WriteBuffer,
     written: usize,
     /// The body's end was reached and written.
     done: bool,
@@ -274,14 +275,14 @@ impl BodySender {
 fn encode_request_head(
     parts: &ProxyRequest<()>,
     extra: Option<&(HeaderName, HeaderValue)>,
-) -> Vec<u8> {
+) -> WriteBuffer {
     let target = parts.uri.path_and_query().map_or("/", |p| p.as_str());
     let fields: usize = parts
         .fields
         .iter()
         .map(|(name, value)| name.as_str().len() + value.len() + 4)
         .sum();
-    let mut out = Vec::with_capacity(parts.method.as_str().len() + target.len() + fields + 64);
+    let mut out = take_write_buffer(parts.method.as_str().len() + target.len() + fields + 64);
     out.extend_from_slice(parts.method.as_str().as_bytes());
     out.push(b' ');
     out.extend_from_slice(target.as_bytes());
@@ -458,7 +459,7 @@ mod tests {
             *request.uri_mut() = "/a?b".parse().unwrap();
             ProxyRequest::from(request)
         };
-        let head = |sender: BodySender| String::from_utf8(sender.out).unwrap();
+        let head = |sender: BodySender| String::from_utf8(sender.out.to_vec()).unwrap();
         let get = head(BodySender::new(&request(Method::GET), RequestBody::Empty));
         assert_eq!(get, "GET /a?b HTTP/1.1\r\n\r\n");
         let post = head(BodySender::new(&request(Method::POST), RequestBody::Empty));

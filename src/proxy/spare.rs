@@ -1,9 +1,11 @@
-//! Read buffers and field lists kept for the next request, per thread.
+//! Read buffers, write buffers and field lists kept for the next request, per thread.
 //!
 //! A visitor's connection holds no read buffer while it waits (a thousand idle keep-alive
 //! connections would otherwise hold megabytes), so every request used to take a fresh 4 KiB one
 //! and give it back to the allocator; and every request and response head needs a field list
-//! of about one KiB (72 bytes a field). Blocks that size miss glibc's per-thread cache and take
+//! of about one KiB (72 bytes a field), and every head sent (the request's upstream, the
+//! response's with the start of its page) a write buffer of one to five KiB. Blocks that size
+//! miss glibc's per-thread cache and take
 //! its slow path, which also consolidates its small free lists each time: a few percent of the
 //! CPU a request costs. A drained buffer and a cleared list go here instead, and the next
 //! request on this thread takes them. At most [`MAX_SPARES`] of each are kept per thread, so what this holds
@@ -85,9 +87,15 @@ impl Spares<Vec<Field>> {
     }
 }
 
+/// The largest write buffer kept: a head and the start of a page. A buffer a long body grew
+/// goes back to the allocator.
+const MAX_WRITE_BUFFER: usize = 16 * 1024;
+
 thread_local! {
     /// Buffers for reading visitors' request heads.
     static HEAD_BUFFERS: Spares<BytesMut> = const { Spares::new() };
+    /// Buffers for writing heads and the bodies gathered after them.
+    static WRITE_BUFFERS: Spares<Vec<u8>> = const { Spares::new() };
     /// Field lists of request and response heads.
     static FIELD_LISTS: Spares<Vec<Field>> = const { Spares::new() };
 }
@@ -100,6 +108,47 @@ pub fn take_head_buffer() -> BytesMut {
 /// Gives back a head buffer the connection is done with.
 pub fn give_back_head_buffer(buf: BytesMut) {
     HEAD_BUFFERS.with(|spares| spares.keep_buffer(buf, HEAD_READ));
+}
+
+/// A buffer to write a head (and what follows it) into, with room for `capacity` bytes; it
+/// goes back to this thread's spares when dropped.
+pub fn take_write_buffer(capacity: usize) -> WriteBuffer {
+    let mut buf = WRITE_BUFFERS
+        .try_with(Spares::take)
+        .ok()
+        .flatten()
+        .unwrap_or_default();
+    buf.reserve_exact(capacity);
+    WriteBuffer(buf)
+}
+
+/// A write buffer from [`take_write_buffer`], kept for the next head once dropped.
+#[derive(Debug)]
+pub struct WriteBuffer(Vec<u8>);
+
+impl std::ops::Deref for WriteBuffer {
+    type Target = Vec<u8>;
+
+    fn deref(&self) -> &Vec<u8> {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for WriteBuffer {
+    fn deref_mut(&mut self) -> &mut Vec<u8> {
+        &mut self.0
+    }
+}
+
+impl Drop for WriteBuffer {
+    fn drop(&mut self) {
+        let mut buf = std::mem::take(&mut self.0);
+        if buf.capacity() <= MAX_WRITE_BUFFER {
+            buf.clear();
+            // Gone with the thread's spares at thread exit: then the buffer is simply freed.
+            let _ = WRITE_BUFFERS.try_with(|spares| spares.keep(buf));
+        }
+    }
 }
 
 /// An empty field list with room for `fields`.
@@ -169,6 +218,26 @@ mod tests {
         let spares = Spares::new();
         spares.keep_list(spares.take_list(2 * MAX_FIELDS + 1));
         assert_eq!(spares.len(), 0);
+    }
+
+    #[test]
+    fn a_dropped_write_buffer_serves_the_next_head_empty_with_its_room() {
+        let mut out = take_write_buffer(5000);
+        out.extend_from_slice(b"HTTP/1.1 200 OK\r\n\r\n");
+        let at = out.as_ptr();
+        drop(out);
+        let again = take_write_buffer(100);
+        assert!(again.is_empty());
+        assert_eq!(again.as_ptr(), at);
+        assert!(again.capacity() >= 5000);
+    }
+
+    #[test]
+    fn lets_go_of_a_write_buffer_a_long_body_grew() {
+        let mut out = take_write_buffer(64);
+        out.extend_from_slice(&[b'x'; MAX_WRITE_BUFFER + 1]);
+        drop(out);
+        assert_eq!(WRITE_BUFFERS.with(Spares::len), 0);
     }
 
     #[test]

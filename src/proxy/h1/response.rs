@@ -21,7 +21,7 @@ use tokio::net::tcp::OwnedWriteHalf;
 use super::fields::{parse_length, write_fields};
 use crate::fields::{FieldAccess, Fields};
 use crate::proxy::reply::Reply;
-use crate::proxy::spare::give_back_field_list;
+use crate::proxy::spare::{give_back_field_list, take_write_buffer, WriteBuffer};
 
 /// Data pieces smaller than this are copied beside the head or the pieces before them.
 const GATHER_BELOW: usize = 16 * 1024;
@@ -230,13 +230,13 @@ fn set_connection(headers: &mut Fields, keep_alive: bool, version: Version) {
 }
 
 /// `HTTP/1.1 <status> <reason>`, the fields, the empty line; sized once.
-fn encode_head(status: StatusCode, headers: &Fields) -> Vec<u8> {
+fn encode_head(status: StatusCode, headers: &Fields) -> WriteBuffer {
     let fields: usize = headers
         .iter()
         .map(|(name, value)| name.as_str().len() + value.len() + 4)
         .sum();
     let reason = status.canonical_reason().unwrap_or("");
-    let mut out = Vec::with_capacity(fields + reason.len() + 16 + ROOM_FOR_PAGE);
+    let mut out = take_write_buffer(fields + reason.len() + 16 + ROOM_FOR_PAGE);
     out.extend_from_slice(b"HTTP/1.1 ");
     out.extend_from_slice(status.as_str().as_bytes());
     out.push(b' ');
