@@ -10,7 +10,8 @@ use super::headers::forwarded::{ip_value, ElementMemo};
 use crate::audit::SharedStr;
 use crate::privacy::truncate_ip;
 
-#[derive(Clone)]
+/// Shared by the connection's requests through an `Arc`, never copied: what it keeps for them
+/// (the `Forwarded` element) is the connection's.
 pub struct Peer {
     pub addr: SocketAddr,
     /// The address as `X-Real-IP` and `X-Forwarded-For` carry it (an IPv4-mapped IPv6 address

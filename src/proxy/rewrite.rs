@@ -12,18 +12,19 @@ use crate::fields::FieldAccess;
 /// over the fields, comparing names, costs less than hashing three names to look them up.
 pub fn needs_rewrite(headers: &impl FieldAccess) -> bool {
     headers.fields().any(|(name, value)| {
-        *name == LOCATION
-            || *name == CONTENT_LOCATION
-            || (*name == SET_COOKIE && names_a_domain(value.as_bytes()))
+        is_location(name) || (*name == SET_COOKIE && names_a_domain(value.as_bytes()))
     })
 }
 
 /// Whether the response is a redirect or names its content's location: the rewrite's other
 /// half, for when the `Set-Cookie` verdicts already told whether a line names a domain.
 pub fn has_location(headers: &impl FieldAccess) -> bool {
-    headers
-        .names()
-        .any(|name| *name == LOCATION || *name == CONTENT_LOCATION)
+    headers.names().any(is_location)
+}
+
+/// `Location` or `Content-Location`, the fields whose URL the rewrite moves.
+fn is_location(name: &HeaderName) -> bool {
+    *name == LOCATION || *name == CONTENT_LOCATION
 }
 
 /// `domain=` anywhere in the line, in any case (a value may contain it too: then the rewrite

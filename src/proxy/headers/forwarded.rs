@@ -53,7 +53,7 @@ pub struct Hop<'a> {
 /// next ones: it depends on the peer, the scheme and the host, and only the host can change
 /// between the requests of a connection (an element for another host is made afresh). One per
 /// connection: the peer is not part of what it compares.
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Default)]
 pub struct ElementMemo(OnceLock<Element>);
 
 /// An element, with the scheme and host it was made for.
