@@ -528,6 +528,64 @@ async fn a_log_that_cannot_be_written_holds_records_applies_backpressure_and_rec
     assert!(verify(&files).0);
 }
 
+/// With aggregation on, a violation already open is only counted: while the log cannot be
+/// written, repeats neither wait nor take memory, the writer takes only the due lines it has room
+/// for (`max_pending`), and once the disk is back every count is written exactly.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn while_the_log_cannot_be_written_repeats_are_counted_without_waiting() {
+    let upstream = tracking_portal().await;
+    let root = tempfile::tempdir().unwrap();
+    let dir = root.path().join("logs");
+    std::fs::create_dir(&dir).unwrap();
+    let path = dir.join("audit.jsonl");
+    let config = format!(
+        "{REGISTRY}\n[audit]\npath = \"{}\"\ninstance = \"test-1\"\naggregate = \"1s\"\nmax_size = \"1KB\"\nqueue = 1\nmax_pending = 1\n",
+        path.display()
+    );
+    let (proxy, _sink) = start_proxy_collecting(&upstream.url(), &config).await;
+    let state = proxy.audit_state().unwrap();
+    let written = |state: &consentry::audit::AuditState| {
+        state
+            .violations_written
+            .load(std::sync::atomic::Ordering::Relaxed)
+    };
+    // Two requests, two violations each, of two kinds: two lines once the window closes, and the
+    // file is then over 1 KB, so the next line needs a rotation.
+    drive(&proxy, 2, 1).await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while written(&state) < 4 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the first lines were not written"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let away = root.path().join("moved");
+    std::fs::rename(&dir, &away).unwrap();
+
+    tokio::time::timeout(std::time::Duration::from_secs(10), drive(&proxy, 20, 2))
+        .await
+        .expect("responses waited although their violations were only counted");
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    assert!(!state.healthy.load(std::sync::atomic::Ordering::Relaxed));
+    // Both aggregates are due; the writer holds one line (its room), the other stays open.
+    assert_eq!(state.pending.load(std::sync::atomic::Ordering::Relaxed), 1);
+    assert_eq!(written(&state), 4);
+
+    std::fs::rename(&away, &dir).unwrap();
+    proxy.shutdown();
+    proxy.wait().await;
+    assert_eq!(written(&state), 44);
+    let files = log_files(&dir);
+    let total: u64 = read_lines(&files)
+        .iter()
+        .filter(|l| l["type"] == "violation")
+        .map(|l| l["count"].as_u64().unwrap())
+        .sum();
+    assert_eq!(total, 44);
+    assert!(verify(&files).0);
+}
+
 /// Two instances behind a load balancer: their logs verify together, each chain on its own, and
 /// a break in one names that instance's file.
 #[tokio::test]

@@ -101,6 +101,8 @@ pub struct Aggregator {
     open: HashMap<u64, Vec<Open>, FixedState>,
     hasher: RandomState,
     next_order: u64,
+    /// How many aggregates are open (the buckets' lengths summed).
+    len: usize,
     /// The bucket hashes of the last keys counted, most recent first. Under load the same few
     /// violations come one after another: trying these first (an integer lookup, then a
     /// comparison that mostly stops at pointer equality) spares hashing every text of the key.
@@ -118,6 +120,7 @@ impl Aggregator {
             open: HashMap::with_hasher(FixedState::default()),
             hasher: RandomState::default(),
             next_order: 0,
+            len: 0,
             recent: [None; RECENT],
         }
     }
@@ -132,6 +135,23 @@ impl Aggregator {
                 last_time,
             });
         }
+        // No limit: nothing is given back.
+        let _ = self.count(record, usize::MAX, || now);
+        None
+    }
+
+    /// Counts one violation into its open aggregate, or opens one (at `now()`, read only then)
+    /// while fewer than `limit` are open: `None`. Gives the record back otherwise, or when
+    /// aggregation is off.
+    pub fn count(
+        &mut self,
+        record: ViolationRecord,
+        limit: usize,
+        now: impl FnOnce() -> Instant,
+    ) -> Option<ViolationRecord> {
+        if self.window.is_zero() {
+            return Some(record);
+        }
         let key = Key::of(&record);
         if let Some(open) = self.find_recent(&key) {
             open.aggregated.count += 1;
@@ -139,27 +159,32 @@ impl Aggregator {
             return None;
         }
         let hash = self.hasher.hash_one(&key);
-        self.remember(RECENT - 1, hash);
-        let bucket = self.open.entry(hash).or_default();
-        if let Some(open) = bucket
-            .iter_mut()
-            .find(|open| Key::of(&open.aggregated.record) == key)
-        {
+        if let Some(open) = self.open.get_mut(&hash).and_then(|bucket| {
+            bucket
+                .iter_mut()
+                .find(|open| Key::of(&open.aggregated.record) == key)
+        }) {
             open.aggregated.count += 1;
             open.aggregated.last_time = record.time;
+            self.remember(RECENT - 1, hash);
             return None;
         }
+        if self.len >= limit {
+            return Some(record);
+        }
+        self.remember(RECENT - 1, hash);
         let last_time = record.time.clone();
-        bucket.push(Open {
+        self.open.entry(hash).or_default().push(Open {
             aggregated: Aggregated {
                 record,
                 count: 1,
                 last_time,
             },
-            opened: now,
+            opened: now(),
             order: self.next_order,
         });
         self.next_order += 1;
+        self.len += 1;
         None
     }
 
@@ -185,28 +210,45 @@ impl Aggregator {
         }
     }
 
-    /// The aggregates whose window has closed, in first-seen order.
-    pub fn take_due(&mut self, now: Instant) -> Vec<Aggregated> {
+    /// The aggregates whose window has closed, in first-seen order: the first `max` of them
+    /// (the writer takes only what it has room for; the others stay open, still counting).
+    pub fn take_due(&mut self, now: Instant, max: usize) -> Vec<Aggregated> {
         let window = self.window;
-        self.take_where(|open| now.saturating_duration_since(open.opened) >= window)
+        self.take_where(
+            |open| now.saturating_duration_since(open.opened) >= window,
+            max,
+        )
     }
 
     /// Everything still open (on shutdown or rotation).
     pub fn take_all(&mut self) -> Vec<Aggregated> {
-        self.take_where(|_| true)
+        self.take_where(|_| true, usize::MAX)
     }
 
+    /// How many aggregates are open.
     #[cfg(test)]
     pub fn open_count(&self) -> usize {
-        self.open.values().map(Vec::len).sum()
+        self.len
     }
 
-    fn take_where(&mut self, due: impl Fn(&Open) -> bool) -> Vec<Aggregated> {
+    fn take_where(&mut self, due: impl Fn(&Open) -> bool, max: usize) -> Vec<Aggregated> {
+        // Orders are unique: the first `max` due aggregates are those up to the `max`-th order.
+        let mut orders: Vec<u64> = self
+            .open
+            .values()
+            .flatten()
+            .filter(|open| due(open))
+            .map(|open| open.order)
+            .collect();
+        orders.sort_unstable();
+        let Some(&last) = orders.get(max.min(orders.len()).wrapping_sub(1)) else {
+            return Vec::new();
+        };
         let mut taken = Vec::new();
         for bucket in self.open.values_mut() {
             let mut i = 0;
             while i < bucket.len() {
-                if due(&bucket[i]) {
+                if bucket[i].order <= last && due(&bucket[i]) {
                     taken.push(bucket.swap_remove(i));
                 } else {
                     i += 1;
@@ -214,6 +256,7 @@ impl Aggregator {
             }
         }
         self.open.retain(|_, bucket| !bucket.is_empty());
+        self.len -= taken.len();
         taken.sort_by_key(|open| open.order);
         taken.into_iter().map(|open| open.aggregated).collect()
     }
@@ -245,9 +288,9 @@ mod tests {
         assert!(aggregator.add(record("_pk", "/b", "t2"), start).is_none());
         assert!(aggregator.add(record("_ga", "/c", "t3"), start).is_none());
         assert!(aggregator
-            .take_due(start + Duration::from_secs(9))
+            .take_due(start + Duration::from_secs(9), usize::MAX)
             .is_empty());
-        let due = aggregator.take_due(start + Duration::from_secs(10));
+        let due = aggregator.take_due(start + Duration::from_secs(10), usize::MAX);
         assert_eq!(due.len(), 2);
         assert_eq!(due[0].record.cookie, "_ga");
         assert_eq!(due[0].count, 3);

@@ -4,6 +4,7 @@
 
 mod aggregate;
 pub mod chain;
+mod counting;
 mod file;
 mod record;
 pub mod report;

@@ -1,6 +1,7 @@
-//! The audit writer: its own thread behind a bounded queue. The request path awaits room in the
-//! queue (backpressure) rather than dropping a record; the thread aggregates, seals, writes,
-//! fsyncs and rotates. When the disk refuses (full, permissions), it says so loudly, keeps the
+//! The audit writer: its own thread behind a bounded queue. A violation whose aggregate is open is
+//! counted on the request path itself ([`SharedAggregator`]); any other record goes through the
+//! queue, where the request path awaits room (backpressure) rather than drop it. The thread
+//! takes the aggregates whose window has closed, seals, writes, fsyncs and rotates. When the disk refuses (full, permissions), it says so loudly, keeps the
 //! records in memory up to `max_pending` (then stops taking more, so the request path waits),
 //! retries, and exposes its state; on shutdown it flushes everything it holds.
 
@@ -14,7 +15,8 @@ use serde_json::{Map, Value};
 use tokio::sync::{mpsc, oneshot};
 use tracing::{error, info, warn};
 
-use super::aggregate::{Aggregated, Aggregator};
+use super::aggregate::Aggregated;
+use super::counting::SharedAggregator;
 use super::file::LogFile;
 use super::record::ViolationRecord;
 use crate::config::{AuditConfig, AuditPath, ClientAddress, Fsync};
@@ -47,12 +49,17 @@ pub struct AuditState {
 #[derive(Clone)]
 pub struct AuditHandle {
     tx: mpsc::Sender<ViolationRecord>,
+    aggregates: Arc<SharedAggregator>,
+    omit_client: bool,
     pub state: Arc<AuditState>,
 }
 
 impl AuditHandle {
-    /// Queues a record, waiting while the queue is full.
+    /// Counts a record, or queues it, waiting while the queue is full.
     pub async fn append(&self, record: ViolationRecord) {
+        let Some(record) = self.count(record) else {
+            return;
+        };
         if self.tx.send(record).await.is_err() {
             error!(target: "consentry::audit", "audit writer stopped: a violation record could not be written");
         }
@@ -61,12 +68,22 @@ impl AuditHandle {
     /// Queues a record if there is room now; gives it back otherwise (queue full, or the
     /// writer stopped), for [`AuditHandle::append`] to wait with.
     pub fn try_append(&self, record: ViolationRecord) -> Option<ViolationRecord> {
+        let record = self.count(record)?;
         match self.tx.try_send(record) {
             Ok(()) => None,
             Err(
                 mpsc::error::TrySendError::Full(record) | mpsc::error::TrySendError::Closed(record),
             ) => Some(record),
         }
+    }
+
+    /// Counts `record` into its open aggregate (the client network dropped first if the log
+    /// omits it, as it is part of the key); gives it back when it must be queued.
+    fn count(&self, mut record: ViolationRecord) -> Option<ViolationRecord> {
+        if self.omit_client {
+            record.client = None;
+        }
+        self.aggregates.count(record)
     }
 }
 
@@ -87,12 +104,16 @@ impl AuditLog {
             }
         };
         let (tx, rx) = mpsc::channel(config.queue);
+        // The request path may open as many aggregates as the queue holds records: the same
+        // bound on what a writer that falls behind leaves in memory, before responses wait.
+        let aggregates = Arc::new(SharedAggregator::new(config.aggregate, config.queue));
+        let omit_client = config.client == ClientAddress::Omit;
         let state = Arc::new(AuditState::default());
         state.healthy.store(true, Ordering::Relaxed);
         let (stop_tx, stop_rx) = oneshot::channel();
         let (done_tx, done_rx) = oneshot::channel();
         let writer = Writer {
-            aggregator: Aggregator::new(config.aggregate),
+            aggregates: aggregates.clone(),
             config,
             file,
             unwritten: VecDeque::new(),
@@ -106,7 +127,12 @@ impl AuditLog {
                 let _ = done_tx.send(());
             })?;
         Ok(AuditLog {
-            handle: AuditHandle { tx, state },
+            handle: AuditHandle {
+                tx,
+                aggregates,
+                omit_client,
+                state,
+            },
             stop: Some(stop_tx),
             done: Some(done_rx),
         })
@@ -130,7 +156,7 @@ impl AuditLog {
 struct Writer {
     config: AuditConfig,
     file: LogFile,
-    aggregator: Aggregator,
+    aggregates: Arc<SharedAggregator>,
     /// Aggregated lines not yet on disk, oldest first.
     unwritten: VecDeque<(Map<String, Value>, u64)>,
     state: Arc<AuditState>,
@@ -176,7 +202,8 @@ impl Writer {
                     Err(_) => break,
                 }
             }
-            for due in self.aggregator.take_due(Instant::now()) {
+            let room = self.config.max_pending.saturating_sub(self.unwritten.len());
+            for due in self.aggregates.take_due(Instant::now(), room) {
                 self.push(due);
             }
             self.write_pending();
@@ -197,7 +224,7 @@ impl Writer {
         while let Ok(record) = rx.try_recv() {
             self.take(record);
         }
-        for open in self.aggregator.take_all() {
+        for open in self.aggregates.close() {
             self.push(open);
         }
         for attempt in 0..50 {
@@ -221,11 +248,8 @@ impl Writer {
         info!(target: "consentry::audit", seq = self.file.head.seq, head = %self.file.head.prev, "audit log closed");
     }
 
-    fn take(&mut self, mut record: ViolationRecord) {
-        if self.config.client == ClientAddress::Omit {
-            record.client = None;
-        }
-        if let Some(ready) = self.aggregator.add(record, Instant::now()) {
+    fn take(&mut self, record: ViolationRecord) {
+        if let Some(ready) = self.aggregates.add(record, Instant::now()) {
             self.push(ready);
         }
     }
