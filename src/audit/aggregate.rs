@@ -3,80 +3,14 @@
 //! lose its count.
 
 use std::collections::HashMap;
-use std::hash::{BuildHasher, Hash, Hasher};
+use std::hash::BuildHasher;
 
 use foldhash::fast::{FixedState, RandomState};
 use std::time::{Duration, Instant};
 
+use super::key::ViolationKey;
 use super::record::ViolationRecord;
-use super::shared::{SharedList, SharedStr};
-
-/// Everything that makes two violations "the same" (request id, method, path, status and time
-/// are deliberately not part of it: they are those of the first occurrence). Borrowed from the
-/// record: counting a violation copies nothing. The shared texts hash as their text, and compare
-/// equal at once when both records share the same one (as records of the same violation mostly
-/// do), before any byte is compared.
-#[derive(Debug, PartialEq, Eq, Hash)]
-struct Key<'r> {
-    direction: Fixed,
-    cookie: &'r SharedStr,
-    cookie_domain: Option<&'r SharedStr>,
-    cookie_path: Option<&'r SharedStr>,
-    kind: Fixed,
-    declaration: Option<&'r SharedStr>,
-    category: Option<&'r SharedStr>,
-    consent_state: Fixed,
-    consent_source: Option<&'r SharedStr>,
-    granted: &'r SharedList,
-    gpc: bool,
-    action: Fixed,
-    mode: Fixed,
-    enforced: bool,
-    detail: Option<&'r SharedStr>,
-    host: &'r SharedStr,
-    client: Option<&'r SharedStr>,
-}
-
-impl<'r> Key<'r> {
-    fn of(r: &'r ViolationRecord) -> Key<'r> {
-        Key {
-            direction: Fixed(r.direction),
-            cookie: &r.cookie,
-            cookie_domain: r.cookie_domain.as_ref(),
-            cookie_path: r.cookie_path.as_ref(),
-            kind: Fixed(r.kind),
-            declaration: r.declaration.as_ref(),
-            category: r.category.as_ref(),
-            consent_state: Fixed(r.consent_state),
-            consent_source: r.consent_source.as_ref(),
-            granted: &r.granted,
-            gpc: r.gpc,
-            action: Fixed(r.action),
-            mode: Fixed(r.mode),
-            enforced: r.enforced,
-            detail: r.detail.as_ref(),
-            host: &r.host,
-            client: r.client.as_ref(),
-        }
-    }
-}
-
-/// One of the fixed texts a record names (a kind, an action, a mode...). They come from a few
-/// literals, so equal ones are nearly always the same literal: compared by address first.
-#[derive(Debug, Eq)]
-struct Fixed(&'static str);
-
-impl PartialEq for Fixed {
-    fn eq(&self, other: &Fixed) -> bool {
-        std::ptr::eq(self.0, other.0) || self.0 == other.0
-    }
-}
-
-impl Hash for Fixed {
-    fn hash<H: Hasher>(&self, state: &mut H) {
-        self.0.hash(state);
-    }
-}
+use super::shared::SharedStr;
 
 /// A violation with how many times it happened in its window.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -152,23 +86,9 @@ impl Aggregator {
         if self.window.is_zero() {
             return Some(record);
         }
-        let key = Key::of(&record);
-        if let Some(open) = self.find_recent(&key) {
-            open.aggregated.count += 1;
-            open.aggregated.last_time = record.time;
+        let Err(hash) = self.count_open(&ViolationKey::of(&record), &record.time) else {
             return None;
-        }
-        let hash = self.hasher.hash_one(&key);
-        if let Some(open) = self.open.get_mut(&hash).and_then(|bucket| {
-            bucket
-                .iter_mut()
-                .find(|open| Key::of(&open.aggregated.record) == key)
-        }) {
-            open.aggregated.count += 1;
-            open.aggregated.last_time = record.time;
-            self.remember(RECENT - 1, hash);
-            return None;
-        }
+        };
         if self.len >= limit {
             return Some(record);
         }
@@ -188,9 +108,41 @@ impl Aggregator {
         None
     }
 
+    /// Counts one more occurrence, at `time`, of a violation whose aggregate is open: true.
+    /// False when none is open (or aggregation is off): the caller then builds the record.
+    pub fn count_repeat(&mut self, key: &ViolationKey<'_>, time: &SharedStr) -> bool {
+        !self.window.is_zero() && self.count_open(key, time).is_ok()
+    }
+
+    /// Counts `key` into its open aggregate, or gives back the hash to open one under.
+    fn count_open(&mut self, key: &ViolationKey<'_>, time: &SharedStr) -> Result<(), u64> {
+        let open = match self.find_recent(key) {
+            Some(open) => open,
+            None => {
+                let hash = self.hasher.hash_one(key);
+                let index = self.open.get(&hash).and_then(|bucket| {
+                    bucket
+                        .iter()
+                        .position(|open| key.matches(&open.aggregated.record))
+                });
+                let Some(index) = index else {
+                    return Err(hash);
+                };
+                self.remember(RECENT - 1, hash);
+                self.open
+                    .get_mut(&hash)
+                    .and_then(|bucket| bucket.get_mut(index))
+                    .ok_or(hash)?
+            }
+        };
+        open.aggregated.count += 1;
+        open.aggregated.last_time = time.clone();
+        Ok(())
+    }
+
     /// The open aggregate for `key` among the recently counted ones, moved to the front.
-    fn find_recent(&mut self, key: &Key<'_>) -> Option<&mut Open> {
-        let same = |open: &Open| Key::of(&open.aggregated.record) == *key;
+    fn find_recent(&mut self, key: &ViolationKey<'_>) -> Option<&mut Open> {
+        let same = |open: &Open| key.matches(&open.aggregated.record);
         let (slot, hash, index) = self.recent.iter().enumerate().find_map(|(slot, hash)| {
             let hash = (*hash)?;
             let index = self.open.get(&hash)?.iter().position(same)?;

@@ -16,7 +16,9 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 use super::aggregate::{Aggregated, Aggregator};
+use super::key::ViolationKey;
 use super::record::ViolationRecord;
+use super::shared::SharedStr;
 
 pub struct SharedAggregator {
     state: Mutex<State>,
@@ -58,6 +60,17 @@ impl SharedAggregator {
             return Some(record);
         }
         state.aggregator.count(record, self.limit, Instant::now)
+    }
+
+    /// Counts one more occurrence, at `time`, of a violation whose aggregate is open: true. False
+    /// when none is open (or aggregation is off, or the writer closed): the caller then builds the
+    /// record and hands it to [`SharedAggregator::count`] or the queue.
+    pub fn count_repeat(&self, key: &ViolationKey<'_>, time: &SharedStr) -> bool {
+        if self.off {
+            return false;
+        }
+        let mut state = self.lock();
+        !state.closed && state.aggregator.count_repeat(key, time)
     }
 
     /// Counts a record the writer took from the queue, with no limit; returns it at once when

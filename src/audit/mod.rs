@@ -6,12 +6,14 @@ mod aggregate;
 pub mod chain;
 mod counting;
 mod file;
+mod key;
 mod record;
 pub mod report;
 mod shared;
 pub mod verify;
 mod writer;
 
+pub use key::{Text, ViolationKey};
 pub use record::{describe_detail, format_shared_time, format_time, ViolationRecord};
 pub use shared::{SharedList, SharedStr};
 pub use writer::{AuditHandle, AuditLog, AuditState};
@@ -20,6 +22,12 @@ pub use writer::{AuditHandle, AuditLog, AuditState};
 /// request path for long.
 pub trait ViolationSink: Send + Sync {
     fn record(&self, record: &ViolationRecord);
+
+    /// Whether this sink does anything with a record. When it does not and the audit log counts
+    /// a violation as a repeat of an open line, no record is built for it.
+    fn wants_records(&self) -> bool {
+        true
+    }
 }
 
 /// One structured event for a record, target `consentry::violation`, at the given level
@@ -74,8 +82,12 @@ pub struct AuditedTracingSink;
 impl ViolationSink for AuditedTracingSink {
     fn record(&self, r: &ViolationRecord) {
         // Skip building the `granted` join when nobody listens.
-        if tracing::enabled!(target: "consentry::violation", tracing::Level::DEBUG) {
+        if self.wants_records() {
             violation_event!(debug, r);
         }
+    }
+
+    fn wants_records(&self) -> bool {
+        tracing::enabled!(target: "consentry::violation", tracing::Level::DEBUG)
     }
 }

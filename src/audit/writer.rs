@@ -18,7 +18,9 @@ use tracing::{error, info, warn};
 use super::aggregate::Aggregated;
 use super::counting::SharedAggregator;
 use super::file::LogFile;
+use super::key::ViolationKey;
 use super::record::ViolationRecord;
+use super::shared::SharedStr;
 use crate::config::{AuditConfig, AuditPath, ClientAddress, Fsync};
 
 /// How often the writer wakes without news: closes aggregation windows, retries, fsyncs.
@@ -75,6 +77,16 @@ impl AuditHandle {
                 mpsc::error::TrySendError::Full(record) | mpsc::error::TrySendError::Closed(record),
             ) => Some(record),
         }
+    }
+
+    /// Counts one more occurrence, at `time`, of the violation `key` describes, when its
+    /// aggregate is open: true, and no record need be built. False otherwise: the caller builds
+    /// the record and appends it.
+    pub fn count_repeat(&self, mut key: ViolationKey<'_>, time: &SharedStr) -> bool {
+        if self.omit_client {
+            key.client = None;
+        }
+        self.aggregates.count_repeat(&key, time)
     }
 
     /// Counts `record` into its open aggregate (the client network dropped first if the log

@@ -15,8 +15,8 @@ use super::ctx::{Ctx, RequestViolation, StrippedCookie};
 use super::set_cookie_lines::{edit_set_cookie_lines, LineChange};
 use crate::admin::Counters;
 use crate::audit::{
-    describe_detail, format_shared_time, AuditHandle, SharedList, SharedStr, ViolationRecord,
-    ViolationSink,
+    describe_detail, format_shared_time, AuditHandle, SharedList, SharedStr, Text, ViolationKey,
+    ViolationRecord, ViolationSink,
 };
 use crate::config::Enforcement;
 use crate::consent::Consent;
@@ -198,6 +198,10 @@ impl Enforcer {
             now: unix_seconds(now),
         };
         let mut template = None;
+        // Made at the first violation, for the audit log to count repeats of an open line: when
+        // no sink wants the record, a repeat needs none built.
+        let counting = self.audit.as_ref().filter(|_| !self.sink.wants_records());
+        let mut repeats = None;
         edit_set_cookie_lines(headers, |line| {
             let verdict = judge_field_value(&judge, line);
             if records.capacity() == 0 && !verdict.violations.is_empty() {
@@ -208,8 +212,22 @@ impl Enforcer {
             }
             records.reserve(verdict.violations.len());
             for violation in verdict.violations.iter() {
+                if let Some(audit) = counting {
+                    let repeats = repeats.get_or_insert_with(|| ResponseShared::of(ctx, now, self));
+                    let seen = seen_on_line(&verdict);
+                    let detail = self.names.detail(violation);
+                    let response = repeats.key(ctx, &self.names);
+                    let key = self.violation_key(response, &seen, violation, detail.as_ref());
+                    if audit.count_repeat(key, &repeats.time) {
+                        continue;
+                    }
+                }
                 let template =
                     template.get_or_insert_with(|| self.record_template(ctx, status, now));
+                #[cfg(debug_assertions)]
+                if let Some(repeats) = &repeats {
+                    assert_eq!(repeats.key(ctx, &self.names), template.key());
+                }
                 records.push(self.make_record(template, &verdict, violation));
             }
             if verdict.outcome != Outcome::Drop {
@@ -288,18 +306,44 @@ impl Enforcer {
         verdict: &Verdict<'_, '_>,
         violation: &Violation,
     ) -> ViolationRecord {
-        let cookie = verdict.cookie.as_ref();
-        self.build_record(
-            template,
-            Seen {
-                direction: "response",
-                cookie: Cow::Borrowed(cookie.map(|c| c.name).unwrap_or_default()),
-                domain: cookie.and_then(|c| c.domain),
-                path: cookie.and_then(|c| c.path),
-                declaration: verdict.declaration,
-            },
-            violation,
-        )
+        self.build_record(template, seen_on_line(verdict), violation)
+    }
+
+    /// The aggregation key of a violation, from what was seen and what its response shares: the
+    /// key of the record [`Enforcer::build_record`] would build from the same (debug builds check
+    /// it on every record), without building it.
+    fn violation_key<'a>(
+        &'a self,
+        response: ResponseKey<'a>,
+        seen: &'a Seen<'_>,
+        violation: &Violation,
+        detail: Option<&'a SharedStr>,
+    ) -> ViolationKey<'a> {
+        let names = &self.names;
+        let declaration = seen.declaration;
+        ViolationKey {
+            direction: Text(seen.direction),
+            cookie: Text(&seen.cookie),
+            cookie_domain: seen.domain.map(Text),
+            cookie_path: seen.path.map(Text),
+            kind: Text(violation.kind.as_str()),
+            declaration: declaration
+                .and_then(|(i, _)| names.described.get(i))
+                .map(|text| Text(text)),
+            category: declaration
+                .and_then(|(_, d)| names.categories.get(d.category.index()))
+                .map(|text| Text(text)),
+            consent_state: Text(response.consent_state),
+            consent_source: response.consent_source,
+            granted: response.granted,
+            gpc: response.gpc,
+            action: Text(violation.action.as_str()),
+            mode: Text(violation.mode.as_str()),
+            enforced: violation.is_enforced(),
+            detail: detail.map(|text| Text(text)),
+            host: response.host,
+            client: Some(response.client),
+        }
     }
 
     /// Records for the cookies the browser sent, now that the status is known. Takes them out
@@ -420,7 +464,7 @@ impl Enforcer {
         violation: &Violation,
     ) -> ViolationRecord {
         let names = &self.names;
-        ViolationRecord {
+        let record = ViolationRecord {
             time: template.time.clone(),
             request_id: template.request_id.clone(),
             method: template.method.clone(),
@@ -447,7 +491,16 @@ impl Enforcer {
             enforced: violation.is_enforced(),
             detail: names.detail(violation),
             client: Some(template.client.clone()),
+        };
+        // The key counted for a repeat must be the record's, or repeats would open lines of
+        // their own (or, worse, count into another violation's).
+        #[cfg(debug_assertions)]
+        {
+            let detail = names.detail(violation);
+            let key = self.violation_key(template.key(), &seen, violation, detail.as_ref());
+            assert_eq!(ViolationKey::of(&record), key);
         }
+        record
     }
 }
 
@@ -458,6 +511,64 @@ pub struct FilteredLines {
     /// Whether a line left has a `Domain` attribute with a value, which the public-host rewrite
     /// may have to change: the verdicts parsed every line, so the rewrite need not look again.
     pub names_a_domain: bool,
+}
+
+/// What every violation of one response shares in its aggregation key, borrowed from the
+/// response (or from its record template).
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct ResponseKey<'a> {
+    host: Text<'a>,
+    consent_state: &'static str,
+    consent_source: Option<Text<'a>>,
+    granted: &'a SharedList,
+    gpc: bool,
+    client: Text<'a>,
+}
+
+/// What counting a response's repeats needs that is not borrowed: the time of the repeats (the
+/// `last_time` of their lines), the granted list and the client, each made once per response.
+struct ResponseShared {
+    time: SharedStr,
+    granted: SharedList,
+    client: SharedStr,
+}
+
+impl ResponseShared {
+    fn of(ctx: &Ctx, now: SystemTime, enforcer: &Enforcer) -> ResponseShared {
+        ResponseShared {
+            time: format_shared_time(now),
+            granted: enforcer.names.granted(ctx.consent.granted),
+            client: truncated_client(ctx),
+        }
+    }
+
+    /// The same fields as [`Template::key`] (`record_template` makes them from the same parts).
+    fn key<'a>(&'a self, ctx: &'a Ctx, names: &'a RecordNames) -> ResponseKey<'a> {
+        let consent = &ctx.consent;
+        ResponseKey {
+            host: Text(ctx.host_str().unwrap_or(&names.unknown)),
+            consent_state: consent.state.as_str(),
+            consent_source: consent
+                .source
+                .and_then(|i| names.sources.get(i))
+                .map(|text| Text(text)),
+            granted: &self.granted,
+            gpc: consent.gpc,
+            client: Text(&self.client),
+        }
+    }
+}
+
+/// What a record says about the cookie of a `Set-Cookie` line.
+fn seen_on_line<'a>(verdict: &'a Verdict<'_, '_>) -> Seen<'a> {
+    let cookie = verdict.cookie.as_ref();
+    Seen {
+        direction: "response",
+        cookie: Cow::Borrowed(cookie.map(|c| c.name).unwrap_or_default()),
+        domain: cookie.and_then(|c| c.domain),
+        path: cookie.and_then(|c| c.path),
+        declaration: verdict.declaration,
+    }
 }
 
 /// What every record of one response shares, each field made once.
@@ -473,6 +584,21 @@ struct Template {
     granted: SharedList,
     gpc: bool,
     client: SharedStr,
+}
+
+impl Template {
+    /// For the checks that the keys counted for repeats are the records' keys.
+    #[cfg(debug_assertions)]
+    fn key(&self) -> ResponseKey<'_> {
+        ResponseKey {
+            host: Text(&self.host),
+            consent_state: self.consent_state,
+            consent_source: self.consent_source.as_deref().map(Text),
+            granted: &self.granted,
+            gpc: self.gpc,
+            client: Text(&self.client),
+        }
+    }
 }
 
 /// The visitor's truncated address: the connection's, made once, unless a trusted proxy in
