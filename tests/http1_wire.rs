@@ -1025,6 +1025,32 @@ async fn closes_an_idle_keep_alive_connection_after_client_headers() {
     assert!(elapsed < Duration::from_secs(4), "closed after {elapsed:?}");
 }
 
+/// The wait for each request head has its own `client_headers`, counted from the previous
+/// response: requests 700 ms apart on one connection go on past the first wait's deadline, and
+/// the connection is closed only once it idles for the whole timeout after the last response.
+#[tokio::test]
+async fn gives_each_wait_for_a_request_its_own_client_headers() {
+    let (upstream, _log) = start_wire_upstream().await;
+    let proxy = start_proxy(&upstream.url(), "[proxy.timeouts]\nclient_headers = \"1s\"").await;
+    let mut wire = Wire::open(&proxy).await;
+    for i in 0..3 {
+        if i > 0 {
+            tokio::time::sleep(Duration::from_millis(700)).await;
+        }
+        wire.send(&format!("GET /r{i} HTTP/1.1\r\nHost: a\r\n\r\n"))
+            .await;
+        assert_echo(&wire.response().await, &format!("GET /r{i} 0:"));
+    }
+    let idle_from = Instant::now();
+    wire.assert_closed().await;
+    let elapsed = idle_from.elapsed();
+    assert!(
+        elapsed >= Duration::from_millis(900),
+        "closed after {elapsed:?}"
+    );
+    assert!(elapsed < Duration::from_secs(4), "closed after {elapsed:?}");
+}
+
 // ---------------------------------------------------------------------------------------------
 // Request targets and Host
 // ---------------------------------------------------------------------------------------------

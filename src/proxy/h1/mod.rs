@@ -14,7 +14,9 @@ mod head;
 mod reader;
 mod response;
 
+use std::future::Future;
 use std::net::SocketAddr;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -25,6 +27,7 @@ use tokio::io::AsyncReadExt;
 use tokio::net::tcp::OwnedWriteHalf;
 use tokio::net::TcpStream;
 use tokio::sync::{oneshot, watch};
+use tokio::time::{Instant, Sleep};
 use tracing::debug;
 
 use super::body::RequestBody;
@@ -93,23 +96,28 @@ pub async fn serve(
     let (read, mut write) = stream.into_split();
     let mut reader = Reader::new(read);
     let mut first = true;
+    // One timer for the connection's life, for the waits for a request head (see `wait_for_head`).
+    let timer = tokio::time::sleep(header_timeout);
+    tokio::pin!(timer);
     loop {
         reader.release_buffer();
         // `client_headers` bounds both the wait for a request and the time its head takes.
+        let deadline = Instant::now() + header_timeout;
+        let read = read_head(&mut reader, first);
         let next = tokio::select! {
             biased;
             _ = async { stop.wait_for(|stop| *stop).await.map(|_| ()) } => return Ended::Closed,
-            next = tokio::time::timeout(header_timeout, read_head(&mut reader, first)) => next,
+            next = wait_for_head(read, timer.as_mut(), deadline) => next,
         };
         first = false;
         let head = match next {
-            Ok(Next::Request(head)) => head,
-            Ok(Next::Closed) => return Ended::Closed,
-            Err(_elapsed) => {
+            Some(Next::Request(head)) => head,
+            Some(Next::Closed) => return Ended::Closed,
+            None => {
                 debug!(client = %truncate_ip(peer.ip()), "no complete request head in time: closing");
                 return Ended::Closed;
             }
-            Ok(Next::Refused(rejection)) => {
+            Some(Next::Refused(rejection)) => {
                 debug!(client = %truncate_ip(peer.ip()), status = rejection.status.as_u16(), reason = rejection.reason, "request head refused");
                 if write_refusal(&mut write, rejection.status).await.is_ok() {
                     // The rest of what it sent (an oversized head) must not reset the answer.
@@ -117,7 +125,7 @@ pub async fn serve(
                 }
                 return Ended::Closed;
             }
-            Ok(Next::Http2) => {
+            Some(Next::Http2) => {
                 let received = reader.buf.split().freeze();
                 return match reader.io.reunite(write) {
                     Ok(stream) => Ended::Http2 { stream, received },
@@ -135,6 +143,30 @@ pub async fn serve(
                     let _ = upgrade.send(Upgraded { stream, received });
                 }
                 return Ended::Closed;
+            }
+        }
+    }
+}
+
+/// `read` (a head), or `None` once `deadline` has passed. The connection's one timer is moved on
+/// to the deadline only when it fires before it, so a busy connection moves it about once per
+/// `client_headers`, where a timer per request cost a timer-wheel insertion and removal (and
+/// their lock) for every request.
+async fn wait_for_head(
+    read: impl Future<Output = Next>,
+    mut timer: Pin<&mut Sleep>,
+    deadline: Instant,
+) -> Option<Next> {
+    tokio::pin!(read);
+    loop {
+        tokio::select! {
+            biased;
+            next = &mut read => return Some(next),
+            () = timer.as_mut() => {
+                if Instant::now() >= deadline {
+                    return None;
+                }
+                timer.as_mut().reset(deadline);
             }
         }
     }
