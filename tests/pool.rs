@@ -157,6 +157,38 @@ async fn a_wait_for_a_free_connection_counts_against_the_upstream_timeout() {
     assert_eq!(second, StatusCode::GATEWAY_TIMEOUT);
 }
 
+/// Each request on a reused connection has its own `upstream_headers`, counted from when it was
+/// sent: a slow answer 700 ms after a fast one on the same connection goes on past the first
+/// request's deadline, and one slower than the timeout is still cut at its own.
+#[tokio::test]
+async fn each_request_on_a_reused_connection_has_its_own_upstream_timeout() {
+    let upstream = start_upstream(|req| async move {
+        let delay = match req.uri().path() {
+            "/slow" => 600,
+            "/too-slow" => 3000,
+            _ => 0,
+        };
+        tokio::time::sleep(Duration::from_millis(delay)).await;
+        Response::new(full("answer"))
+    })
+    .await;
+    let lines = "max_upstream_connections = 1\n[proxy.timeouts]\nupstream_headers = \"1s\"";
+    let proxy = start_proxy(&upstream.url(), lines).await;
+    let client = http1_client();
+    assert_eq!(get(&client, &proxy, "/fast").await.status(), StatusCode::OK);
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    assert_eq!(get(&client, &proxy, "/slow").await.status(), StatusCode::OK);
+    let started = std::time::Instant::now();
+    let late = get(&client, &proxy, "/too-slow").await.status();
+    assert_eq!(late, StatusCode::GATEWAY_TIMEOUT);
+    let elapsed = started.elapsed();
+    assert!(
+        elapsed >= Duration::from_millis(900),
+        "cut after {elapsed:?}"
+    );
+    assert!(elapsed < Duration::from_secs(3), "cut after {elapsed:?}");
+}
+
 /// An upstream that drops idle keep-alive connections (as most do after a while) costs the
 /// visitor nothing: the next request goes on a new connection.
 #[tokio::test]

@@ -55,6 +55,7 @@ impl ProxyError {
                 ProxyError::UpstreamConnectTimeout
             }
             UpstreamError::Connect(_) => ProxyError::UpstreamUnreachable(error),
+            UpstreamError::Timeout => ProxyError::UpstreamTimeout,
             // The visitor's own body broke its framing while it was being forwarded.
             UpstreamError::Failed(ExchangeError::RequestBody(ref cause))
                 if is_malformed_body(cause.as_ref()) =>

@@ -10,6 +10,7 @@ pub mod body;
 mod cleanup;
 mod client;
 mod ctx;
+mod deadline;
 mod enforce;
 pub mod error;
 mod exchange;
@@ -241,15 +242,11 @@ impl Proxy {
         req: ProxyRequest<RequestBody>,
     ) -> Result<Reply<UpstreamBody>, ProxyError> {
         let started = Instant::now();
-        let sent =
-            tokio::time::timeout(self.config.timeouts.upstream_headers, self.client.send(req))
-                .await;
+        let deadline =
+            tokio::time::Instant::from_std(started) + self.config.timeouts.upstream_headers;
+        let sent = self.client.send(req, deadline).await;
         ctx.upstream_latency = Some(started.elapsed());
-        match sent {
-            Ok(Ok(res)) => Ok(res),
-            Ok(Err(error)) => Err(ProxyError::from_client(error)),
-            Err(_elapsed) => Err(ProxyError::UpstreamTimeout),
-        }
+        sent.map_err(ProxyError::from_client)
     }
 
     /// Turns the upstream's response into the visitor's: hop-by-hop fields out, `Via`, the

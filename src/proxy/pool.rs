@@ -12,6 +12,7 @@
 use std::collections::VecDeque;
 use std::error::Error as StdError;
 use std::future::poll_fn;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, Weak};
 use std::time::{Duration, Instant};
@@ -21,10 +22,12 @@ use hyper_rustls::HttpsConnector;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioIo;
 use tokio::sync::{oneshot, OwnedSemaphorePermit, Semaphore};
+use tokio::time::Sleep;
 use tower_service::Service;
 use tracing::debug;
 
 use super::body::RequestBody;
+use super::deadline::within;
 use super::exchange::{exchange, ExchangeError, ResponseHead, Wire};
 use super::reply::Reply;
 use super::request::ProxyRequest;
@@ -43,6 +46,10 @@ pub enum UpstreamError {
     /// The connection failed while the request or the response head was on it.
     #[error(transparent)]
     Failed(ExchangeError),
+    /// No response head before the deadline (`timeouts.upstream_headers`), a wait for a free
+    /// connection included.
+    #[error("no response head from the upstream in time")]
+    Timeout,
 }
 
 /// The pool; cheap to share (`Arc` inside).
@@ -85,6 +92,8 @@ pub struct Conn {
     _slot: OwnedSemaphorePermit,
     _open: Counted,
     reused: bool,
+    /// Times the waits for response heads on this connection (`deadline.rs`).
+    timer: Pin<Box<Sleep>>,
 }
 
 /// Counts the connection in `/metrics` while it is open.
@@ -124,20 +133,31 @@ impl UpstreamPool {
         }
     }
 
-    /// Sends `req` (origin-form URI, `Host` set) on a pooled connection. A request without a
-    /// body whose reused connection turned out closed by the upstream (nothing of a response
-    /// came back) is sent again on another one, when its method is idempotent (RFC 9110 §9.2.2).
+    /// Sends `req` (origin-form URI, `Host` set) on a pooled connection, and gives up at
+    /// `deadline` if no response head came back by then. A request without a body whose reused
+    /// connection turned out closed by the upstream (nothing of a response came back) is sent
+    /// again on another one, when its method is idempotent (RFC 9110 §9.2.2).
     pub async fn send(
         &self,
         req: ProxyRequest<RequestBody>,
+        deadline: tokio::time::Instant,
     ) -> Result<Reply<UpstreamBody>, UpstreamError> {
         let (head, mut body) = req.into_parts();
         loop {
-            let mut conn = self.checkout().await?;
+            let mut conn = match self.take_idle() {
+                Some(conn) => conn,
+                // Waiting for a connection to come back, or opening one, is the rare path: it
+                // may have a timer of its own.
+                None => tokio::time::timeout_at(deadline, self.checkout())
+                    .await
+                    .map_err(|_| UpstreamError::Timeout)??,
+            };
             let retryable =
                 conn.reused && matches!(body, RequestBody::Empty) && head.method.is_idempotent();
             let sending = std::mem::replace(&mut body, RequestBody::Empty);
-            match exchange(&mut conn.wire, &head, sending).await {
+            let Conn { wire, timer, .. } = &mut conn;
+            let exchanged = within(exchange(wire, &head, sending), timer.as_mut(), deadline).await;
+            match exchanged.ok_or(UpstreamError::Timeout)? {
                 Ok(response) => {
                     give_back_field_list(head.fields);
                     return Ok(self.attach(conn, response));
@@ -218,6 +238,8 @@ impl UpstreamPool {
             _slot: slot,
             _open: Counted::new(&self.shared.counters),
             reused: false,
+            // Set to the first wait's deadline when that wait begins.
+            timer: Box::pin(tokio::time::sleep(Duration::ZERO)),
         })
     }
 

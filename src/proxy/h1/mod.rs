@@ -14,9 +14,7 @@ mod head;
 mod reader;
 mod response;
 
-use std::future::Future;
 use std::net::SocketAddr;
-use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -27,10 +25,11 @@ use tokio::io::AsyncReadExt;
 use tokio::net::tcp::OwnedWriteHalf;
 use tokio::net::TcpStream;
 use tokio::sync::{oneshot, watch};
-use tokio::time::{Instant, Sleep};
+use tokio::time::Instant;
 use tracing::debug;
 
 use super::body::RequestBody;
+use super::deadline::within;
 use super::reply::Reply;
 use super::{Peer, Proxy};
 use crate::fields::{FieldAccess, Fields};
@@ -96,7 +95,7 @@ pub async fn serve(
     let (read, mut write) = stream.into_split();
     let mut reader = Reader::new(read);
     let mut first = true;
-    // One timer for the connection's life, for the waits for a request head (see `wait_for_head`).
+    // One timer for the connection's life times the waits for a request head (`deadline.rs`).
     let timer = tokio::time::sleep(header_timeout);
     tokio::pin!(timer);
     loop {
@@ -107,7 +106,7 @@ pub async fn serve(
         let next = tokio::select! {
             biased;
             _ = async { stop.wait_for(|stop| *stop).await.map(|_| ()) } => return Ended::Closed,
-            next = wait_for_head(read, timer.as_mut(), deadline) => next,
+            next = within(read, timer.as_mut(), deadline) => next,
         };
         first = false;
         let head = match next {
@@ -143,30 +142,6 @@ pub async fn serve(
                     let _ = upgrade.send(Upgraded { stream, received });
                 }
                 return Ended::Closed;
-            }
-        }
-    }
-}
-
-/// `read` (a head), or `None` once `deadline` has passed. The connection's one timer is moved on
-/// to the deadline only when it fires before it, so a busy connection moves it about once per
-/// `client_headers`, where a timer per request cost a timer-wheel insertion and removal (and
-/// their lock) for every request.
-async fn wait_for_head(
-    read: impl Future<Output = Next>,
-    mut timer: Pin<&mut Sleep>,
-    deadline: Instant,
-) -> Option<Next> {
-    tokio::pin!(read);
-    loop {
-        tokio::select! {
-            biased;
-            next = &mut read => return Some(next),
-            () = timer.as_mut() => {
-                if Instant::now() >= deadline {
-                    return None;
-                }
-                timer.as_mut().reset(deadline);
             }
         }
     }
