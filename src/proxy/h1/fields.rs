@@ -7,6 +7,7 @@ use bytes::Bytes;
 use http::header::{HeaderName, HeaderValue};
 use smallvec::SmallVec;
 
+use super::names::name_from_bytes;
 use crate::fields::{FieldAccess, Fields};
 use crate::proxy::spare::take_field_list;
 
@@ -79,8 +80,7 @@ impl FieldRange {
     /// The field's name and value; the value shares `head`'s bytes.
     fn field(&self, head: &Bytes) -> Result<(HeaderName, HeaderValue), &'static str> {
         let (at, len) = self.name;
-        let name =
-            HeaderName::from_bytes(&head[at..at + len]).map_err(|_| "malformed field name")?;
+        let name = name_from_bytes(&head[at..at + len]).map_err(|_| "malformed field name")?;
         let (at, len) = self.value;
         let value = HeaderValue::from_maybe_shared(head.slice(at..at + len))
             .map_err(|_| "malformed field value")?;

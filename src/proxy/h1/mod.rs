@@ -11,6 +11,7 @@
 mod body;
 mod fields;
 mod head;
+mod names;
 mod reader;
 mod response;
 
