@@ -1,9 +1,10 @@
 //! The audit writer: its own thread behind a bounded queue. A violation whose aggregate is open is
 //! counted on the request path itself ([`SharedAggregator`]); any other record goes through the
 //! queue, where the request path awaits room (backpressure) rather than drop it. The thread
-//! takes the aggregates whose window has closed, seals, writes, fsyncs and rotates. When the disk refuses (full, permissions), it says so loudly, keeps the
-//! records in memory up to `max_pending` (then stops taking more, so the request path waits),
-//! retries, and exposes its state; on shutdown it flushes everything it holds.
+//! takes the aggregates whose window has closed, seals, writes, fsyncs and rotates. When the disk
+//! refuses (full, permissions), it says so loudly, keeps the records in memory up to
+//! `max_pending` (then stops taking more, so the request path waits), retries, and exposes its
+//! state; on shutdown it flushes everything it holds.
 
 use std::collections::VecDeque;
 use std::io;
@@ -67,8 +68,8 @@ impl AuditHandle {
         }
     }
 
-    /// Queues a record if there is room now; gives it back otherwise (queue full, or the
-    /// writer stopped), for [`AuditHandle::append`] to wait with.
+    /// Counts a record, or queues it if there is room now; gives it back otherwise (queue full,
+    /// or the writer stopped), for [`AuditHandle::append`] to wait with.
     pub fn try_append(&self, record: ViolationRecord) -> Option<ViolationRecord> {
         let record = self.count(record)?;
         match self.tx.try_send(record) {

@@ -198,8 +198,8 @@ impl Enforcer {
             now: unix_seconds(now),
         };
         let mut template = None;
-        // Made at the first violation, for the audit log to count repeats of an open line: when
-        // no sink wants the record, a repeat needs none built.
+        // When no sink wants the records, the audit log counts a repeat of an open line with no
+        // record built; what that needs of the response is made at its first violation.
         let counting = self.audit.as_ref().filter(|_| !self.sink.wants_records());
         let mut repeats = None;
         edit_set_cookie_lines(headers, |line| {
