@@ -20,8 +20,8 @@ use serde::{Serialize, Serializer};
 pub struct SharedStr(Arc<str>);
 
 // Two clones of one text are equal at once, before any byte is compared (the standard
-// library's shortcut for `Arc` does not apply to unsized contents such as `str`). The audit
-// writer compares a record with the open aggregates on every violation.
+// library's shortcut for `Arc` does not apply to unsized contents such as `str`). The
+// aggregation key (`key.rs`) borrows the texts and takes the same shortcut by address.
 impl PartialEq for SharedStr {
     fn eq(&self, other: &SharedStr) -> bool {
         Arc::ptr_eq(&self.0, &other.0) || self.0 == other.0
