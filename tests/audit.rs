@@ -106,6 +106,24 @@ fn read_lines(files: &[PathBuf]) -> Vec<serde_json::Value> {
         .collect()
 }
 
+/// The sum of `count` over the violation lines of `files`: the violations they stand for.
+fn violations_counted(files: &[PathBuf]) -> u64 {
+    read_lines(files)
+        .iter()
+        .filter(|l| l["type"] == "violation")
+        .map(|l| l["count"].as_u64().unwrap())
+        .sum()
+}
+
+/// A directory for the log under `root`, and the log's path: the tests that make the log
+/// unwritable move that directory away.
+fn log_dir(root: &Path) -> (PathBuf, PathBuf) {
+    let dir = root.join("logs");
+    std::fs::create_dir(&dir).unwrap();
+    let path = dir.join("audit.jsonl");
+    (dir, path)
+}
+
 fn verify(files: &[PathBuf]) -> (bool, String) {
     let output = Command::new(BIN)
         .args(["audit", "verify"])
@@ -427,12 +445,7 @@ async fn sigterm_flushes_every_pending_record() {
     assert!(status.success());
     assert!(child.wait().unwrap().success());
     let files = log_files(dir.path());
-    let lines = read_lines(&files);
-    let total: u64 = lines
-        .iter()
-        .filter(|l| l["type"] == "violation")
-        .map(|l| l["count"].as_u64().unwrap())
-        .sum();
+    let total = violations_counted(&files);
     assert_eq!(total, 10);
     assert!(verify(&files).0);
 }
@@ -445,9 +458,7 @@ async fn sigterm_flushes_every_pending_record() {
 async fn a_log_that_cannot_be_written_holds_records_applies_backpressure_and_recovers() {
     let upstream = tracking_portal().await;
     let root = tempfile::tempdir().unwrap();
-    let dir = root.path().join("logs");
-    std::fs::create_dir(&dir).unwrap();
-    let path = dir.join("audit.jsonl");
+    let (dir, path) = log_dir(root.path());
     let config = format!(
         "{REGISTRY}\n[audit]\npath = \"{}\"\ninstance = \"test-1\"\naggregate = \"0s\"\nmax_size = \"1KB\"\nqueue = 1\nmax_pending = 4\n[admin]\nlisten = \"127.0.0.1:0\"\n",
         path.display()
@@ -519,11 +530,7 @@ async fn a_log_that_cannot_be_written_holds_records_applies_backpressure_and_rec
         16
     );
     let files = log_files(&dir);
-    let total: u64 = read_lines(&files)
-        .iter()
-        .filter(|l| l["type"] == "violation")
-        .map(|l| l["count"].as_u64().unwrap())
-        .sum();
+    let total = violations_counted(&files);
     assert_eq!(total, 16);
     assert!(verify(&files).0);
 }
@@ -535,9 +542,7 @@ async fn a_log_that_cannot_be_written_holds_records_applies_backpressure_and_rec
 async fn while_the_log_cannot_be_written_repeats_are_counted_without_waiting() {
     let upstream = tracking_portal().await;
     let root = tempfile::tempdir().unwrap();
-    let dir = root.path().join("logs");
-    std::fs::create_dir(&dir).unwrap();
-    let path = dir.join("audit.jsonl");
+    let (dir, path) = log_dir(root.path());
     let config = format!(
         "{REGISTRY}\n[audit]\npath = \"{}\"\ninstance = \"test-1\"\naggregate = \"1s\"\nmax_size = \"1KB\"\nqueue = 1\nmax_pending = 1\n",
         path.display()
@@ -577,11 +582,7 @@ async fn while_the_log_cannot_be_written_repeats_are_counted_without_waiting() {
     proxy.wait().await;
     assert_eq!(written(&state), 44);
     let files = log_files(&dir);
-    let total: u64 = read_lines(&files)
-        .iter()
-        .filter(|l| l["type"] == "violation")
-        .map(|l| l["count"].as_u64().unwrap())
-        .sum();
+    let total = violations_counted(&files);
     assert_eq!(total, 44);
     assert!(verify(&files).0);
 }

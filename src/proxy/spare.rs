@@ -5,11 +5,11 @@
 //! and give it back to the allocator; and every request and response head needs a field list
 //! of about one KiB (72 bytes a field), and every head sent (the request's upstream, the
 //! response's with the start of its page) a write buffer of one to five KiB. Blocks that size
-//! miss glibc's per-thread cache and take
-//! its slow path, which also consolidates its small free lists each time: a few percent of the
-//! CPU a request costs. A drained buffer and a cleared list go here instead, and the next
-//! request on this thread takes them. At most [`MAX_SPARES`] of each are kept per thread, so what this holds
-//! is bounded whatever the number of connections. (An upstream connection keeps its own read
+//! miss glibc's per-thread cache and take its slow path, which also consolidates its small free
+//! lists each time: a few percent of the CPU a request costs. A drained buffer and a cleared
+//! list go here instead, and the next request on this thread takes them. At most
+//! [`MAX_SPARES`] of each are kept per thread, so what this holds is bounded whatever the
+//! number of connections. (An upstream connection keeps its own read
 //! buffer: there are at most `max_upstream_connections` of them.)
 
 use std::cell::RefCell;
