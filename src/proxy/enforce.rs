@@ -7,10 +7,10 @@ use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use bytes::Bytes;
 use http::header::{HeaderValue, COOKIE};
 use http::Method;
 
+use super::arena::copy_to_shared;
 use super::ctx::{Ctx, RequestViolation, StrippedCookie};
 use super::set_cookie_lines::{edit_set_cookie_lines, LineChange};
 use crate::admin::Counters;
@@ -204,13 +204,6 @@ impl Enforcer {
         let mut repeats = None;
         edit_set_cookie_lines(headers, |line| {
             let verdict = judge_field_value(&judge, line);
-            if records.capacity() == 0 && !verdict.violations.is_empty() {
-                // Room for a response's usual few, taken once: three records stay within the
-                // allocator's fast per-thread cache (a test in audit::record pins it), four do
-                // not. Exactly three: `reserve` rounds a first allocation up to four.
-                records.reserve_exact(3);
-            }
-            records.reserve(verdict.violations.len());
             for violation in verdict.violations.iter() {
                 if let Some(audit) = counting {
                     let repeats = repeats.get_or_insert_with(|| ResponseShared::of(ctx, now, self));
@@ -224,6 +217,13 @@ impl Enforcer {
                 }
                 let template =
                     template.get_or_insert_with(|| self.record_template(ctx, status, now));
+                if records.capacity() == 0 {
+                    // Room for a response's usual few, taken at the first record (a counted
+                    // repeat needs none): three records stay within the allocator's fast
+                    // per-thread cache (a test in audit::record pins it), four do not. Exactly
+                    // three: `reserve` rounds a first allocation up to four.
+                    records.reserve_exact(3);
+                }
                 #[cfg(debug_assertions)]
                 if let Some(repeats) = &repeats {
                     assert_eq!(repeats.key(ctx, &self.names), template.key());
@@ -243,11 +243,14 @@ impl Enforcer {
                 Outcome::Drop => LineChange::Remove,
                 // The rewrite only cuts and appends ASCII, so the line stays a valid field value;
                 // should it not, dropping is the safe answer.
-                // The edited line becomes the value as it is, not copied again.
-                Outcome::Rewrite(text) => match HeaderValue::from_maybe_shared(Bytes::from(text)) {
-                    Ok(value) => LineChange::Replace(value),
-                    Err(_) => LineChange::Remove,
-                },
+                // The edited line goes into this thread's shared block: `Bytes::from` the
+                // `String`, whose room is larger than the line, would allocate a header for it.
+                Outcome::Rewrite(text) => {
+                    match HeaderValue::from_maybe_shared(copy_to_shared(text.as_bytes())) {
+                        Ok(value) => LineChange::Replace(value),
+                        Err(_) => LineChange::Remove,
+                    }
+                }
             }
         });
         FilteredLines {

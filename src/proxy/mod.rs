@@ -6,6 +6,7 @@
 //! Bodies are never buffered: the visitor's body streams to the upstream and the upstream's body
 //! streams back. Only headers are read and edited.
 
+mod arena;
 pub mod body;
 mod cleanup;
 mod client;

@@ -11,6 +11,7 @@ use http::{Method, StatusCode, Uri, Version};
 
 use super::fields::{build_fields, field_slots, locate_fields, parse_length, span, FieldRanges};
 use crate::fields::{FieldAccess, Fields};
+use crate::proxy::arena::copy_to_shared;
 use crate::proxy::headers::hop::{keeps_alive, split_list_elements};
 use crate::proxy::request::ProxyRequest;
 
@@ -94,9 +95,10 @@ pub fn parse_head(buf: &mut BytesMut) -> Result<Option<Head>, Rejection> {
 
     // The header values point into `head` for as long as the request lives (waiting for an
     // upstream connection, say). A head alone in a larger read buffer is copied out, so that it
-    // keeps its own few hundred bytes alive rather than the whole buffer.
+    // keeps its own few hundred bytes alive rather than the whole buffer (into this thread's
+    // shared block: no allocation of its own).
     let head = if buf.len() == len && buf.capacity() >= 2 * len {
-        let head = Bytes::copy_from_slice(buf);
+        let head = copy_to_shared(buf);
         buf.clear();
         head
     } else {
@@ -107,7 +109,7 @@ pub fn parse_head(buf: &mut BytesMut) -> Result<Option<Head>, Rejection> {
         .map_err(|_| Rejection::bad("malformed request target"))?;
     // Room for the forwarding fields the proxy adds.
     let headers = build_fields(&head, &ranges, 8).map_err(Rejection::bad)?;
-    check_host(&headers, version)?;
+    check_host(&headers, &head, version)?;
     let framing = read_framing(&headers, version)?;
     let keep_alive = keeps_alive(&headers, version);
     let expects_continue = version == Version::HTTP_11
@@ -132,18 +134,31 @@ pub fn parse_head(buf: &mut BytesMut) -> Result<Option<Head>, Rejection> {
 
 /// RFC 9112 §3.2: an HTTP/1.1 request carries exactly one `Host`; more than one is refused in
 /// any version, since the proxy and the upstream could pick different ones.
-fn check_host(headers: &Fields, version: Version) -> Result<(), Rejection> {
+fn check_host(headers: &Fields, head: &Bytes, version: Version) -> Result<(), Rejection> {
     let mut hosts = headers.values_of(&HOST);
     match (hosts.next(), hosts.next()) {
         (None, _) if version == Version::HTTP_11 => Err(Rejection::bad("missing Host")),
         (Some(_), Some(_)) => Err(Rejection::bad("more than one Host")),
         // `uri-host [":" port]` (RFC 9110 §7.2): no userinfo, nothing an authority cannot hold.
         (Some(host), None)
-            if host.as_bytes().contains(&b'@') || Authority::try_from(host.as_bytes()).is_err() =>
+            if host.as_bytes().contains(&b'@') || !is_authority(host.as_bytes(), head) =>
         {
             Err(Rejection::bad("malformed Host"))
         }
         _ => Ok(()),
+    }
+}
+
+/// Whether `host` parses as a URI authority. It is read from `head`'s bytes when it lies in them
+/// (as every value of a parsed head does): `Authority::try_from` a slice would copy it into an
+/// allocation only to drop it.
+fn is_authority(host: &[u8], head: &Bytes) -> bool {
+    let start = (host.as_ptr() as usize).wrapping_sub(head.as_ptr() as usize);
+    match head.get(start..start.saturating_add(host.len())) {
+        Some(within) if within.as_ptr() == host.as_ptr() && !host.is_empty() => {
+            Authority::from_maybe_shared(head.slice(start..start + host.len())).is_ok()
+        }
+        _ => Authority::try_from(host).is_ok(),
     }
 }
 
@@ -266,6 +281,16 @@ mod tests {
         assert!(parse("GET / HTTP/1.1\r\nHost: [::1]:8080\r\n\r\n")
             .unwrap()
             .is_some());
+    }
+
+    #[test]
+    fn checks_a_host_inside_the_head_or_outside_it_alike() {
+        let head = Bytes::from_static(b"Host: example.org:80\r\nX-A: a b\r\n");
+        assert!(is_authority(&head[6..20], &head));
+        assert!(!is_authority(&head[29..32], &head));
+        assert!(is_authority(b"example.org:80", &head));
+        assert!(!is_authority(b"a b", &head));
+        assert!(!is_authority(b"", &head));
     }
 
     #[test]

@@ -16,6 +16,7 @@ use ipnet::IpNet;
 
 use super::present::{find_present, Present, Sieve};
 use crate::fields::FieldAccess;
+use crate::proxy::arena::copy_to_shared;
 
 /// De facto list of client and proxy addresses, oldest first.
 pub static X_FORWARDED_FOR: HeaderName = HeaderName::from_static("x-forwarded-for");
@@ -256,12 +257,13 @@ fn is_usable_request_id(id: &[u8]) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b"-_.:/+=".contains(b))
 }
 
-/// Generates a random UUID v4 id; its 36 ASCII bytes are always a valid value, the nil UUID
+/// Generates a random UUID v4 id, in this thread's shared block rather than an allocation of
+/// its own (see `proxy::arena`); its 36 ASCII bytes are always a valid value, the nil UUID
 /// fallback only keeps the function total without `expect`.
 fn generate_request_id() -> HeaderValue {
     let mut buf = uuid::Uuid::encode_buffer();
     let text = uuid::Uuid::new_v4().hyphenated().encode_lower(&mut buf);
-    HeaderValue::from_str(text)
+    HeaderValue::from_maybe_shared(copy_to_shared(text.as_bytes()))
         .unwrap_or_else(|_| HeaderValue::from_static("00000000-0000-0000-0000-000000000000"))
 }
 
