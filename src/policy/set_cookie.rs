@@ -255,19 +255,72 @@ fn parse_clean_line(line: &str) -> Result<SetCookie<'_>, ParseError> {
     // unparsed-attributes loop).
     let mut semicolon = end;
     while semicolon < bytes.len() {
-        let start = semicolon + 1;
-        let (end, equals) = scan_attribute(bytes, start);
-        let (name, value) = match equals {
-            Some(equals) => (
-                trim_wsp(bytes, start, equals),
-                trim_wsp(bytes, equals + 1, end),
-            ),
-            None => (trim_wsp(bytes, start, end), (end, end)),
-        };
-        cookie.apply_attribute(line, name, value, semicolon..end)?;
-        semicolon = end;
+        let attribute = read_attribute(bytes, semicolon + 1);
+        cookie.apply_attribute(line, &attribute, semicolon..attribute.end)?;
+        semicolon = attribute.end;
     }
     Ok(cookie)
+}
+
+/// One attribute of the line: its name folded for matching, and the spans of its trimmed name
+/// and value; `end` is the offset of the `;` that ends it, or the line's length.
+struct Attribute {
+    folded: Folded,
+    name: Span,
+    value: Span,
+    end: usize,
+}
+
+/// Reads the attribute that starts at `start` (just after its `;`). The usual attribute, a name
+/// of one to eight bytes right before its `=`, `;` or the end of the line, is read from one word
+/// that also gives its folded name; anything else (a longer name, whitespace before the `=`, an
+/// empty name) takes the general way, which splits first and trims after (§5.2).
+fn read_attribute(bytes: &[u8], start: usize) -> Attribute {
+    let name_start = skip_wsp(bytes, start);
+    let word = load_word(bytes, name_start);
+    let found = bytes_equal(word, b'=') | bytes_equal(word, b';');
+    let name_len = match found {
+        0 => bytes.len().saturating_sub(name_start).min(8),
+        found => (found.trailing_zeros() / 8) as usize,
+    };
+    let name_end = name_start + name_len;
+    let ends_name = matches!(bytes.get(name_end), None | Some(b'=' | b';'));
+    let last_is_wsp = matches!(bytes.get(name_end.wrapping_sub(1)), Some(b' ' | b'\t'));
+    if name_len == 0 || !ends_name || last_is_wsp {
+        return read_attribute_generally(bytes, start);
+    }
+    let folded = Folded(lower_capitals(word & low_bytes(name_len)), name_len);
+    let (value, end) = match bytes.get(name_end) {
+        Some(b'=') => {
+            let end = find_delimiter(bytes, name_end + 1, false);
+            (trim_wsp(bytes, name_end + 1, end), end)
+        }
+        _ => ((name_end, name_end), name_end),
+    };
+    Attribute {
+        folded,
+        name: (name_start, name_end),
+        value,
+        end,
+    }
+}
+
+/// [`read_attribute`] for any attribute: split at the first `=`, then trim both sides.
+fn read_attribute_generally(bytes: &[u8], start: usize) -> Attribute {
+    let (end, equals) = scan_attribute(bytes, start);
+    let (name, value) = match equals {
+        Some(equals) => (
+            trim_wsp(bytes, start, equals),
+            trim_wsp(bytes, equals + 1, end),
+        ),
+        None => (trim_wsp(bytes, start, end), (end, end)),
+    };
+    Attribute {
+        folded: Folded::of(bytes, name),
+        name,
+        value,
+        end,
+    }
 }
 
 /// A byte range of the line, as start and end offsets (cheaper to pass around than a `Range`,
@@ -293,17 +346,17 @@ impl<'a> SetCookie<'a> {
         self.lifetime(now) == Lifetime::Expired
     }
 
-    /// Applies one trimmed attribute (RFC 6265 §5.2.1-§5.2.6, RFC 6265bis §5.6.7), given as the
-    /// spans of its name and value in `line`; `span` runs from its `;` to the next `;` or the end.
+    /// Applies one trimmed attribute (RFC 6265 §5.2.1-§5.2.6, RFC 6265bis §5.6.7), read from
+    /// `line`; `span` runs from its `;` to the next `;` or the end.
     fn apply_attribute(
         &mut self,
         line: &'a str,
-        name: Span,
-        value: Span,
+        attribute: &Attribute,
         span: Range<usize>,
     ) -> Result<(), ParseError> {
+        let (name, value) = (attribute.name, attribute.value);
         let has_value = value.0 != value.1;
-        match Folded::of(line.as_bytes(), name) {
+        match attribute.folded {
             MAX_AGE => {
                 self.lifetime_spans.push(span)?;
                 self.max_age = Some(parse_max_age(slice(line, value)));
@@ -366,9 +419,14 @@ impl Folded {
         if len == 0 || len > 8 {
             return Folded(0, 0);
         }
-        let word = load_word(bytes, start) & (u64::MAX >> (64 - 8 * len));
+        let word = load_word(bytes, start) & low_bytes(len);
         Folded(lower_capitals(word), len)
     }
+}
+
+/// A mask of the low `len` bytes of a word (`len` from 1 to 8).
+fn low_bytes(len: usize) -> u64 {
+    u64::MAX >> (64 - 8 * len)
 }
 
 /// `Partitioned` (CHIPS), the one attribute name longer than a word.
@@ -523,6 +581,14 @@ fn parse_same_site(value: &str) -> SameSite {
         NONE => SameSite::None,
         _ => SameSite::Invalid,
     }
+}
+
+/// The first offset at or after `at` that is not SP or HTAB (or the length of `bytes`).
+fn skip_wsp(bytes: &[u8], mut at: usize) -> usize {
+    while matches!(bytes.get(at), Some(b' ' | b'\t')) {
+        at += 1;
+    }
+    at
 }
 
 /// Trims the whitespace RFC 6265 §5.2 removes from `start..end`: SP and HTAB only. Byte-wise,
