@@ -90,3 +90,59 @@ async fn closes_a_connection_that_sends_no_request_head_in_time() {
         "{text}"
     );
 }
+
+/// A keep-alive connection waiting for its next request is closed as soon as the proxy stops,
+/// not held open until the grace period ends; a request in flight at the stop is answered with
+/// `Connection: close`.
+#[tokio::test]
+async fn closes_idle_keep_alive_connections_at_once_on_stop() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let upstream = start_upstream(|_req| async {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        Response::new(full("done"))
+    })
+    .await;
+    let proxy = start_proxy(&upstream.url(), "grace_period = \"30s\"").await;
+    let request = b"GET / HTTP/1.1\r\nHost: a\r\n\r\n";
+    let connect = || tokio::net::TcpStream::connect(proxy.local_addr());
+    let (mut idle, mut busy) = (connect().await.unwrap(), connect().await.unwrap());
+    idle.write_all(request).await.unwrap();
+    let first = read_response_head(&mut idle).await;
+    assert!(first.starts_with("HTTP/1.1 200"), "{first}");
+    assert!(
+        !first.to_ascii_lowercase().contains("connection: close"),
+        "{first}"
+    );
+    busy.write_all(request).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    proxy.shutdown();
+    let answered = read_response_head(&mut busy).await;
+    assert!(answered.starts_with("HTTP/1.1 200"), "{answered}");
+    assert!(
+        answered.to_ascii_lowercase().contains("connection: close"),
+        "{answered}"
+    );
+    // The idle connection is closed well within the grace period.
+    let mut rest = Vec::new();
+    tokio::time::timeout(Duration::from_secs(3), idle.read_to_end(&mut rest))
+        .await
+        .expect("the idle connection was held open after the stop")
+        .unwrap();
+    tokio::time::timeout(Duration::from_secs(3), proxy.wait())
+        .await
+        .expect("shutdown waited for the grace period");
+}
+
+/// Reads up to the end of a response head, byte by byte (the body is left unread).
+async fn read_response_head(tcp: &mut tokio::net::TcpStream) -> String {
+    use tokio::io::AsyncReadExt;
+    let mut head = Vec::new();
+    while !head.ends_with(b"\r\n\r\n") {
+        let byte = tokio::time::timeout(Duration::from_secs(5), tcp.read_u8())
+            .await
+            .expect("no response head in time")
+            .expect("the connection ended before its response head");
+        head.push(byte);
+    }
+    String::from_utf8_lossy(&head).into_owned()
+}

@@ -99,6 +99,12 @@ pub async fn serve(
     // One timer for the connection's life times the waits for a request head (`deadline.rs`).
     let timer = tokio::time::sleep(header_timeout);
     tokio::pin!(timer);
+    // One wait for the stop for the connection's life too: made afresh before every request, it
+    // joined and left the channel's list of waiters each time (about 400 instructions a
+    // request). Requests read the flag from their own receiver.
+    let stopping = stop.clone();
+    let stopped = stop.wait_for(|stop| *stop);
+    tokio::pin!(stopped);
     loop {
         reader.release_buffer();
         // `client_headers` bounds both the wait for a request and the time its head takes.
@@ -106,7 +112,7 @@ pub async fn serve(
         let read = read_head(&mut reader, first);
         let next = tokio::select! {
             biased;
-            _ = async { stop.wait_for(|stop| *stop).await.map(|_| ()) } => return Ended::Closed,
+            _ = &mut stopped => return Ended::Closed,
             next = within(read, timer.as_mut(), deadline) => next,
         };
         first = false;
@@ -133,7 +139,7 @@ pub async fn serve(
                 };
             }
         };
-        match serve_request(head, reader, &mut write, &visitor, proxy, stop).await {
+        match serve_request(head, reader, &mut write, &visitor, proxy, &stopping).await {
             After::Next(kept) => reader = kept,
             After::Close => return Ended::Closed,
             After::Upgrade(reader, upgrade) => {
