@@ -450,17 +450,33 @@ fn lower_capitals(word: u64) -> u64 {
 /// padding never matches).
 #[inline]
 fn load_word(bytes: &[u8], at: usize) -> u64 {
-    let mut word = [b' '; 8];
-    match bytes.get(at..at + 8) {
-        Some(eight) => word.copy_from_slice(eight),
-        None => {
-            let rest = bytes.get(at..).unwrap_or_default();
-            word.get_mut(..rest.len())
-                .unwrap_or_default()
-                .copy_from_slice(rest);
+    if let Some(eight) = bytes.get(at..at + 8) {
+        let mut word = [0; 8];
+        word.copy_from_slice(eight);
+        return u64::from_le_bytes(word);
+    }
+    let rest = bytes.len().saturating_sub(at);
+    match bytes
+        .len()
+        .checked_sub(8)
+        .and_then(|from| bytes.get(from..))
+    {
+        // The last attribute of nearly every line ends within a word of the end: its word is
+        // the line's last eight bytes shifted down, rather than a copy of a variable length
+        // (which is a `memcpy` call).
+        Some(last) if rest > 0 => {
+            let mut word = [0; 8];
+            word.copy_from_slice(last);
+            (u64::from_le_bytes(word) >> (8 * (8 - rest))) | (repeat(b' ') << (8 * rest))
+        }
+        _ => {
+            let mut word = [b' '; 8];
+            for (slot, byte) in word.iter_mut().zip(bytes.get(at..).unwrap_or_default()) {
+                *slot = *byte;
+            }
+            u64::from_le_bytes(word)
         }
     }
-    u64::from_le_bytes(word)
 }
 
 const LOW7: u64 = repeat(0x7F);
