@@ -1062,6 +1062,23 @@ colsum() {
         END { print s + 0 }' "$RESULTS"
 }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "-" || b == "-" || b == 0) print "-"; else printf "%.2f", a / b }'; }
+# consentry/nginx per round at concurrency $1: the lowest and highest throughput and p99 ratios,
+# and in how many rounds consentry's throughput was at least nginx's
+round_ratios() {
+    awk -F'\t' -v c="$1" '
+        NR > 1 && $2 == c && ($3 == "nginx" || $3 == "consentry") { rps[$1, $3] = $4; p99[$1, $3] = $6; seen[$1] = 1 }
+        END {
+            for (r in seen) {
+                if (!(rps[r, "nginx"] > 0 && rps[r, "consentry"] != "" && p99[r, "nginx"] > 0)) continue
+                t = rps[r, "consentry"] / rps[r, "nginx"]; q = p99[r, "consentry"] / p99[r, "nginx"]
+                if (!n || t < tmin) tmin = t; if (!n || t > tmax) tmax = t
+                if (!n || q < qmin) qmin = q; if (!n || q > qmax) qmax = q
+                n++; if (t >= 1) ahead++
+            }
+            if (!n) { print "-"; exit }
+            printf "throughput %.3f to %.3fx (at least 1.0x in %d of %d), p99 %.3f to %.3fx", tmin, tmax, ahead, n, qmin, qmax
+        }' "$RESULTS"
+}
 exact_ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "-" || b == "-" || b == 0) print "-"; else printf "%.6f", a / b }'; }
 shown_ratio() { awk -v r="$1" 'BEGIN { if (r == "-") print "-"; else printf "%.3f", r }'; }
 
@@ -1098,7 +1115,10 @@ for conc in $CONNECTIONS; do
     say "$(printf -- '-c%-5s consentry/nginx: throughput %sx, p99 %sx, CPU per request %sx;  consentry/direct: throughput %sx, p99 %sx' \
         "$conc" "$(ratio "$c_rps" "$n_rps")" "$(ratio "$c_p99" "$n_p99")" "$(ratio "$c_cpu" "$n_cpu")" \
         "$(ratio "$c_rps" "$d_rps")" "$(ratio "$c_p99" "$d_p99")")"
+    say "        each round's own consentry/nginx: $(round_ratios "$conc")"
 done
+say "(the rounds' own ratios show the machine's drift, which the medians do not: a median within the"
+say " rounds' spread of 1.0 is not a result that another run would repeat)"
 
 # Audit: the whole chain, every run's file.
 say ""
