@@ -500,6 +500,32 @@ async fn answers_three_pipelined_requests_in_order() {
 
 /// HTTP/1.0 defaults to close (RFC 9112 §9.3): the response is not chunked and the connection
 /// ends after it.
+/// A keep-alive connection waiting for its next request is closed as soon as the proxy stops,
+/// not held open until the grace period ends; a request in flight at the stop is answered with
+/// `Connection: close`.
+#[tokio::test]
+async fn closes_idle_keep_alive_connections_at_once_on_stop() {
+    let (upstream, _log) = start_wire_upstream().await;
+    let proxy = start_proxy(&upstream.url(), "grace_period = \"30s\"").await;
+    let mut idle = Wire::open(&proxy).await;
+    idle.send("GET /hello HTTP/1.1\r\nHost: a\r\n\r\n").await;
+    let first = idle.response().await;
+    assert_eq!(first.status, 200, "{first:?}");
+    assert!(!first.connection_has("close"), "{first:?}");
+    let mut busy = Wire::open(&proxy).await;
+    busy.send("GET /slow/1 HTTP/1.1\r\nHost: a\r\n\r\n").await;
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    proxy.shutdown();
+    let answered = busy.response().await;
+    assert_eq!(answered.status, 200, "{answered:?}");
+    assert!(answered.connection_has("close"), "{answered:?}");
+    // Within `WAIT`, well inside the 30 s grace period.
+    idle.assert_closed().await;
+    tokio::time::timeout(Duration::from_secs(3), proxy.wait())
+        .await
+        .expect("shutdown waited for the grace period");
+}
+
 #[tokio::test]
 async fn closes_an_http10_connection_after_the_response() {
     let (proxy, _upstream, _log) = start().await;
