@@ -11,8 +11,8 @@
 #      listener on), an upstream nginx serving a 1.5 KB page with 4 Set-Cookie lines, and a
 #      reverse-proxy nginx configured as an operator would; checks with curl that consentry
 #      returns exactly 3 of the 4 Set-Cookie lines, one of them capped;
-#   4. runs wrk against three targets, interleaved (direct, nginx, consentry, direct, ...), for
-#      R rounds and each concurrency, then prints the medians, the ratios, the audit accounting
+#   4. runs wrk against three targets, interleaved (direct, nginx, consentry, direct, consentry,
+#      nginx, ...: the proxies take turns at going first), for R rounds and each concurrency, then prints the medians, the ratios, the audit accounting
 #      (zero records lost) and PASS/FAIL against the targets of issue 7.
 #
 # Core layout (2 cores; cores 0 and 1 on larger machines, the others stay idle):
@@ -67,8 +67,8 @@ COMMAND_LINE=${COMMAND_LINE% }
 # ------------------------------------------------------------------------------------------
 # Options
 
-ROUNDS=5
-DURATION=10          # seconds per measured run
+ROUNDS=10
+DURATION=5           # seconds per measured run
 WARMUP=1             # seconds of warm-up before each measured run (not measured)
 CONNECTIONS="64 1000"
 C1000_DURATION=""    # smoke mode: a shorter run at the high concurrency
@@ -1024,12 +1024,17 @@ run_one() {   # round conc target duration
 # ------------------------------------------------------------------------------------------
 # The rounds: for each round, each concurrency, the three targets back to back.
 
+# The two proxies take turns at going first: odd rounds run nginx then consentry, even rounds
+# consentry then nginx, so that neither always follows the same run (the machine's speed drifts
+# within seconds, and a fixed order would give one of them the same neighbour every round).
 TARGETS=(direct nginx consentry)
 for round in $(seq 1 "$ROUNDS"); do
+    order=("${TARGETS[@]}")
+    if ((round % 2 == 0)); then order=(direct consentry nginx); fi
     for conc in $CONNECTIONS; do
         duration=$DURATION
         if [[ -n $C1000_DURATION && $conc -ge 1000 ]]; then duration=$C1000_DURATION; fi
-        for target in "${TARGETS[@]}"; do
+        for target in "${order[@]}"; do
             run_one "$round" "$conc" "$target" "$duration"
         done
     done
