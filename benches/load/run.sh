@@ -12,14 +12,16 @@
 #      reverse-proxy nginx configured as an operator would; checks with curl that consentry
 #      returns exactly 3 of the 4 Set-Cookie lines, one of them capped;
 #   4. runs wrk against three targets, interleaved (direct, nginx, consentry, direct, consentry,
-#      nginx, ...: the proxies take turns at going first), for R rounds and each concurrency, then prints the medians, the ratios, the audit accounting
+#      nginx, ...: the proxies take turns at going first), for R rounds and each concurrency,
+#      then the cross-check (both proxies loaded at once on one core), then prints the medians, the ratios, the audit accounting
 #      (zero records lost) and PASS/FAIL against the targets of issue 7.
 #
 # Core layout (2 cores; cores 0 and 1 on larger machines, the others stay idle):
 #
 #     core 0 (load side)  : wrk (-t1) and the upstream nginx
-#     core 1 (proxy side) : the proxy under test, alone: nginx (1 worker) or consentry
-#                           (`workers = 1`: one thread serves, its audit writer thread included)
+#     core 1 (proxy side) : the proxy under test: nginx (1 worker) or consentry (`workers = 1`:
+#                           one thread serves, its audit writer thread included); the other
+#                           proxy waits there idle (the cross-check loads both at once)
 #     target "direct"     : wrk -> upstream nginx, the upstream moved to core 1 alone (taskset -p),
 #                           i.e. the upstream measured as if it were the proxy: the ceiling.
 #
@@ -40,8 +42,12 @@
 #   * Every benchmark process runs in its own session at nice -10 (as root; see NICE below), so
 #     that a job running beside it disturbs it less, and both proxies alike ("other" in the
 #     output shows what remains).
-#   * Each proxy is started afresh for every run (so its peak RSS is that run's), then gets a
-#     1 s warm-up at the same concurrency before the measured run.
+#   * For each concurrency both proxies are started afresh, side by side on the proxy core (the
+#     one not under load is idle), and each target gets a 2 s warm-up; then every round measures
+#     the three targets back to back, short runs (3 s) so that the machine's drift, which moves
+#     this virtual machine's speed by 10 to 30% within seconds, falls alike on the two proxies.
+#     The two proxies take turns at going first. Peak RSS is each process's high-water mark
+#     over every round of that concurrency; the audit log is checked per consentry process.
 #   * nginx and consentry both: HTTP/1.1 keep-alive to the upstream, X-Forwarded-For, X-Real-IP,
 #     X-Forwarded-Proto and a request id sent upstream; listen backlog 1024 (tokio's).
 #
@@ -67,11 +73,13 @@ COMMAND_LINE=${COMMAND_LINE% }
 # ------------------------------------------------------------------------------------------
 # Options
 
-ROUNDS=10
-DURATION=5           # seconds per measured run
-WARMUP=1             # seconds of warm-up before each measured run (not measured)
+ROUNDS=15
+DURATION=3           # seconds per measured run
+WARMUP=2             # seconds of warm-up of each target per concurrency (not measured)
 CONNECTIONS="64 1000"
 C1000_DURATION=""    # smoke mode: a shorter run at the high concurrency
+SHARED_ROUNDS=3      # the cross-check with both proxies on the proxy core at once (0: none)
+SHARED_DURATION=5
 THREADS=1            # wrk threads: the load side has one core
 OUT=""
 SMOKE=0
@@ -89,9 +97,11 @@ Usage: $0 [options]
   --smoke               1 round, 2 s at -c64 and 1 s at -c1000 (CI: proves the script runs)
   --rounds N            interleaved rounds (default $ROUNDS)
   --duration S          seconds per measured run (default $DURATION)
-  --warmup S            warm-up seconds before each measured run, 0 for none (default $WARMUP)
+  --warmup S            warm-up seconds of each target per concurrency, 0 for none (default $WARMUP)
   --connections "A B"   wrk concurrencies (default "$CONNECTIONS")
   --threads N           wrk threads (default $THREADS: the load side has one core)
+  --shared-rounds N     rounds of the cross-check with both proxies on the proxy core at once,
+                        ${SHARED_DURATION}s each, 0 for none (default $SHARED_ROUNDS)
   --out FILE            also write the output to FILE
   --access-log          both proxies log every request (nginx buffered, consentry to a file)
   --audit-aggregate D   consentry [audit] aggregate (default: consentry's, 10s; "0s" writes one
@@ -108,7 +118,8 @@ EOF
 
 while [[ $# -gt 0 ]]; do
     case "$1" in
-        --smoke) SMOKE=1; ROUNDS=1; DURATION=2; C1000_DURATION=1; shift ;;
+        --smoke) SMOKE=1; ROUNDS=1; DURATION=2; C1000_DURATION=1; SHARED_ROUNDS=1; SHARED_DURATION=2; shift ;;
+        --shared-rounds) SHARED_ROUNDS=$2; shift 2 ;;
         --rounds) ROUNDS=$2; shift 2 ;;
         --duration) DURATION=$2; shift 2 ;;
         --warmup) WARMUP=$2; shift 2 ;;
@@ -126,7 +137,7 @@ while [[ $# -gt 0 ]]; do
     esac
 done
 
-for n in "$ROUNDS" "$DURATION" "$WARMUP" "$THREADS" "$NGINX_KEEPALIVE" "$INSTRUCTIONS"; do
+for n in "$ROUNDS" "$DURATION" "$WARMUP" "$THREADS" "$NGINX_KEEPALIVE" "$INSTRUCTIONS" "$SHARED_ROUNDS"; do
     [[ $n =~ ^[0-9]+$ ]] || { echo "not a whole number: $n" >&2; exit 2; }
 done
 [[ $ROUNDS -ge 1 && $DURATION -ge 1 && $THREADS -ge 1 ]] || { echo "rounds, duration and threads must be >= 1" >&2; exit 2; }
@@ -738,7 +749,7 @@ fi
 say "audit:     consentry's audit log on (aggregate ${AUDIT_AGGREGATE:-10s (default)}, fsync 1s), checked after every run"
 say "registry:  $DECLARATIONS declarations; consent cookie cookies_preferences=$CONSENT_JSON (state partial)"
 say "upstream:  nginx 'return 200', $(curl -sS -o /dev/null -w '%{size_download}' "http://127.0.0.1:$UP_PORT/") bytes of HTML, 4 Set-Cookie lines; nginx proxy: upstream keepalive $NGINX_KEEPALIVE"
-say "wrk:       -t$THREADS -c{${CONNECTIONS// /,}} -d${DURATION}s${C1000_DURATION:+ (-c1000: ${C1000_DURATION}s)} --latency --timeout 30s, warm-up ${WARMUP}s; $ROUNDS round(s), interleaved"
+say "wrk:       -t$THREADS -c{${CONNECTIONS// /,}} -d${DURATION}s${C1000_DURATION:+ (-c1000: ${C1000_DURATION}s)} --latency --timeout 30s, warm-up ${WARMUP}s per target and concurrency; $ROUNDS round(s), interleaved, proxies kept up across rounds"
 nofile_note=""
 if [[ $NOFILE != unlimited && $NOFILE -lt $want_nofile ]]; then
     nofile_note=" (the hard limit: $want_nofile could not be set; enough for -c$max_conn)"
@@ -892,12 +903,21 @@ vm_hwm_kb() {   # pid
 }
 
 run_wrk() {   # url conc duration file
-    local url=$1 conc=$2 duration=$3 file=$4 pid rc
+    start_wrk "$@"
+    finish_wrk "$WRK_PID" "$4"
+}
+
+start_wrk() {   # url conc duration file -> sets WRK_PID
+    local url=$1 conc=$2 duration=$3 file=$4
     setsid "${NICE[@]}" taskset -c "$LOAD_CPU" "$WRK" -t"$THREADS" -c"$conc" -d"${duration}s" --timeout 30s --latency \
         -H "$COOKIE_HEADER" -s "$SCRIPT_DIR/wrk-report.lua" "$url" >"$file" 2>&1 &
-    pid=$!
-    PIDS+=("$pid")
-    boost "$pid"
+    WRK_PID=$!
+    PIDS+=("$WRK_PID")
+    boost "$WRK_PID"
+}
+
+finish_wrk() {   # pid file
+    local pid=$1 file=$2 rc
     set +e
     wait "$pid"
     rc=$?
@@ -908,39 +928,102 @@ run_wrk() {   # url conc duration file
 }
 
 RESULTS="$WORK/results.tsv"
-printf 'round\tconc\ttarget\trps\tp50_us\tp99_us\trss_kb\tcpu_us_req\tcore_load\tcore_proxy\tsock_err\tnon2xx\trequests\tupstream_req\tupstream_conn\taudit_low\taudit_written\taudit_high\tmaster_kb\tother\n' >"$RESULTS"
+printf 'round\tconc\ttarget\trps\tp50_us\tp99_us\tcpu_us_req\tcore_load\tcore_proxy\tsock_err\tnon2xx\trequests\tupstream_req\tupstream_conn\tother\n' >"$RESULTS"
+# One line per concurrency: the two proxies' peak RSS and consentry's audit accounting.
+PROCESSES="$WORK/processes.tsv"
+printf 'conc\tnginx_kb\tnginx_master_kb\tconsentry_kb\taudit_low\taudit_written\taudit_high\n' >"$PROCESSES"
 AUDIT_BROKEN=0
+
+# The proxies of one concurrency: both started once (each alone serves traffic at any time, the
+# other idle on the same core), warmed up, measured in every round, then stopped.
+NGX_PID=""
+NGX_WORKER=""
+CSY_PID=""
+UP_LINES=0          # the upstream's access log lines counted so far
+CSY_UP_REQ=0        # requests the upstream answered for consentry at this concurrency
+CSY_WRK_REQ=0       # responses wrk received through consentry at this concurrency, warm-up included
+
+# Counts the upstream's requests since the last call (its buffered access log, flushed) and
+# the distinct connections they came on; sets UP_REQ and UP_CONN.
+count_upstream_requests() {
+    local lines
+    lines=$(upstream_log_lines)
+    UP_REQ=$((lines - UP_LINES))
+    UP_CONN=$(sed -n "$((UP_LINES + 1)),${lines}p" "$WORK/upstream/access.log" | awk '!($1 in c) { c[$1] = 1; n++ } END { print n + 0 }')
+    UP_LINES=$lines
+}
+
+start_proxies() {   # conc: start nginx and consentry on the proxy core, warm each up
+    local conc=$1 target url
+    start_nginx "$WORK/nginx" "$PROXY_CPU" "$NGX_PORT"
+    NGX_PID=$STARTED_PID
+    NGX_WORKER=$STARTED_WORKER
+    start_consentry "$WORK/consentry/consentry.toml" "$WORK/consentry/consentry.log"
+    CSY_PID=$STARTED_PID
+    CSY_UP_REQ=0
+    CSY_WRK_REQ=0
+    count_upstream_requests
+    [[ $WARMUP -gt 0 ]] || return 0
+    for target in direct nginx consentry; do
+        url=$(target_url "$target")
+        if [[ $target == direct ]]; then pin "$PROXY_CPU" "$UP_PID" "$UP_WORKER"; fi
+        run_wrk "$url" "$conc" "$WARMUP" "$WORK/wrk/$target-c$conc-warmup.txt"
+        if [[ $target == direct ]]; then pin "$LOAD_CPU" "$UP_PID" "$UP_WORKER"; fi
+        if [[ $target == consentry ]]; then sleep 0.5; fi
+        count_upstream_requests
+        if [[ $target == consentry ]]; then
+            CSY_UP_REQ=$((CSY_UP_REQ + UP_REQ))
+            CSY_WRK_REQ=$((CSY_WRK_REQ + $(wrk_field requests "$WORK/wrk/$target-c$conc-warmup.txt")))
+        fi
+    done
+}
+
+target_url() {   # target
+    case $1 in
+        direct) echo "http://127.0.0.1:$UP_PORT/" ;;
+        nginx) echo "http://127.0.0.1:$NGX_PORT/" ;;
+        consentry) echo "http://127.0.0.1:$CSY_PORT/" ;;
+    esac
+}
+
+# Stops both proxies and checks consentry's audit log for this concurrency: every response wrk
+# received through it carried 2 violations, so at least (its responses, warm-up included) x 2
+# records must be written, and at most (requests the upstream answered for it) x 2, the
+# difference being requests in flight when wrk stopped.
+stop_proxies() {   # conc label
+    local conc=$1 label=$2 metrics pending failures low high written
+    NGX_RSS=$(vm_hwm_kb "$NGX_WORKER")
+    NGX_MASTER_KB=$(vm_hwm_kb "$NGX_PID")
+    stop_process "$NGX_PID" 10
+    forget_worker "$NGX_WORKER"
+    [[ $STOP_RC -eq 0 ]] || die "the proxy nginx exited with status $STOP_RC"
+    CSY_RSS=$(vm_hwm_kb "$CSY_PID")
+    metrics=$(curl -sS "http://127.0.0.1:$ADMIN_PORT/metrics" || true)
+    stop_process "$CSY_PID" 30
+    [[ $STOP_RC -eq 0 ]] || die "consentry exited with status $STOP_RC (see $WORK/consentry/consentry.log)"
+    low=$((CSY_WRK_REQ * VIOLATIONS_PER_RESPONSE))
+    high=$((CSY_UP_REQ * VIOLATIONS_PER_RESPONSE))
+    written=$(awk -F'"count":' '/"type":"violation"/ { split($2, a, /[,}]/); n += a[1] } END { print n + 0 }' \
+        "$WORK/consentry/audit/audit.jsonl")
+    pending=$(awk '/^consentry_audit_pending_records / { print $2 }' <<<"$metrics")
+    failures=$(awk '/^consentry_audit_write_failures_total / { print $2 }' <<<"$metrics")
+    say "$label  peak RSS: nginx worker $(awk -v k="$NGX_RSS" 'BEGIN { printf "%.1f MiB", k / 1024 }'), consentry $(awk -v k="$CSY_RSS" 'BEGIN { printf "%.1f MiB", k / 1024 }');  consentry's audit: written $written, expected $low..$high (pending at end ${pending:-?}, write failures ${failures:-?})"
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$conc" "$NGX_RSS" "$NGX_MASTER_KB" "$CSY_RSS" "$low" "$written" "$high" >>"$PROCESSES"
+    if [[ $written -lt $low || $written -gt $high ]]; then AUDIT_BROKEN=1; fi
+}
 
 run_one() {   # round conc target duration
     local round=$1 conc=$2 target=$3 duration=$4
-    local url pid="" worker="" measured_pids tag="$target-c$conc-r$round"
-    local up_before up_after warm_reqs=0
+    local url measured_pids tag="$target-c$conc-r$round"
+    url=$(target_url "$target")
     case $target in
         direct)
             pin "$PROXY_CPU" "$UP_PID" "$UP_WORKER"
-            url="http://127.0.0.1:$UP_PORT/"
             measured_pids=("$UP_PID" "$UP_WORKER")
             ;;
-        nginx)
-            start_nginx "$WORK/nginx" "$PROXY_CPU" "$NGX_PORT"
-            pid=$STARTED_PID
-            worker=$STARTED_WORKER
-            url="http://127.0.0.1:$NGX_PORT/"
-            measured_pids=("$pid" "$worker")
-            ;;
-        consentry)
-            start_consentry "$WORK/consentry/consentry.toml" "$WORK/consentry/consentry.log"
-            pid=$STARTED_PID
-            url="http://127.0.0.1:$CSY_PORT/"
-            measured_pids=("$pid")
-            ;;
+        nginx) measured_pids=("$NGX_PID" "$NGX_WORKER") ;;
+        consentry) measured_pids=("$CSY_PID") ;;
     esac
-    up_before=$(upstream_log_lines)
-
-    if [[ $WARMUP -gt 0 ]]; then
-        run_wrk "$url" "$conc" "$WARMUP" "$WORK/wrk/$tag-warmup.txt"
-        warm_reqs=$(wrk_field requests "$WORK/wrk/$tag-warmup.txt")
-    fi
 
     local ticks0 ticks1 load0 load1 prox0 prox1
     ticks0=$(proc_ticks "${measured_pids[@]}")
@@ -950,6 +1033,7 @@ run_one() {   # round conc target duration
     ticks1=$(proc_ticks "${measured_pids[@]}")
     read -r -a load1 <<<"$(cpu_times "$LOAD_CPU")"
     read -r -a prox1 <<<"$(cpu_times "$PROXY_CPU")"
+    if [[ $target == direct ]]; then pin "$LOAD_CPU" "$UP_PID" "$UP_WORKER"; fi
 
     local f="$WORK/wrk/$tag.txt" requests duration_us p50 p99 sock non2xx rps cpu_us core_load core_proxy other
     requests=$(wrk_field requests "$f")
@@ -968,77 +1052,117 @@ run_one() {   # round conc target duration
     other=$(awk -v b=$((prox1[0] - prox0[0])) -v p=$((ticks1 - ticks0)) -v t=$((prox1[1] - prox0[1])) \
         'BEGIN { o = t ? 100 * (b - p) / t : 0; printf "%.0f", o < 0 ? 0 : o }')
 
-    local rss="-" master_kb="-" metrics=""
-    case $target in
-        direct)
-            pin "$LOAD_CPU" "$UP_PID" "$UP_WORKER"
-            ;;
-        nginx)
-            rss=$(vm_hwm_kb "$worker")
-            master_kb=$(vm_hwm_kb "$pid")
-            stop_process "$pid" 10
-            forget_worker "$worker"
-            [[ $STOP_RC -eq 0 ]] || die "the proxy nginx exited with status $STOP_RC"
-            ;;
-        consentry)
-            rss=$(vm_hwm_kb "$pid")
-            metrics=$(curl -sS "http://127.0.0.1:$ADMIN_PORT/metrics" || true)
-            stop_process "$pid" 30
-            [[ $STOP_RC -eq 0 ]] || die "consentry exited with status $STOP_RC (see $WORK/consentry/consentry.log)"
-            ;;
-    esac
-    up_after=$(upstream_log_lines)
-
-    local up_req up_conn
-    up_req=$((up_after - up_before))
-    up_conn=$(sed -n "$((up_before + 1)),${up_after}p" "$WORK/upstream/access.log" | awk '!($1 in c) { c[$1] = 1; n++ } END { print n + 0 }')
-
-    # Audit accounting (consentry): every response wrk received carried 2 violations, so at
-    # least (warm-up + measured requests) x 2 must be written; at most (requests the upstream
-    # answered) x 2, the difference being requests in flight when wrk stopped.
-    local low="-" written="-" high="-" audit_note=""
+    # consentry may still be answering requests in flight when wrk stops: they must be counted
+    # for it (the upper bound of its audit records), not for the next run.
+    if [[ $target == consentry ]]; then sleep 0.5; fi
+    count_upstream_requests
     if [[ $target == consentry ]]; then
-        low=$(((warm_reqs + requests) * VIOLATIONS_PER_RESPONSE))
-        high=$((up_req * VIOLATIONS_PER_RESPONSE))
-        written=$(awk -F'"count":' '/"type":"violation"/ { split($2, a, /[,}]/); n += a[1] } END { print n + 0 }' \
-            "$WORK/consentry/audit/audit.jsonl")
-        local pending failures
-        pending=$(awk '/^consentry_audit_pending_records / { print $2 }' <<<"$metrics")
-        failures=$(awk '/^consentry_audit_write_failures_total / { print $2 }' <<<"$metrics")
-        audit_note="  audit: written $written, expected $low..$high (pending at end ${pending:-?}, write failures ${failures:-?})"
-        if [[ $written -lt $low || $written -gt $high ]]; then AUDIT_BROKEN=1; fi
+        CSY_UP_REQ=$((CSY_UP_REQ + UP_REQ))
+        CSY_WRK_REQ=$((CSY_WRK_REQ + requests))
     fi
 
-    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' \
-        "$round" "$conc" "$target" "$rps" "$p50" "$p99" "$rss" "$cpu_us" "$core_load" "$core_proxy" \
-        "$sock" "$non2xx" "$requests" "$up_req" "$up_conn" "$low" "$written" "$high" "$master_kb" "$other" >>"$RESULTS"
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' \
+        "$round" "$conc" "$target" "$rps" "$p50" "$p99" "$cpu_us" "$core_load" "$core_proxy" \
+        "$sock" "$non2xx" "$requests" "$UP_REQ" "$UP_CONN" "$other" >>"$RESULTS"
 
-    local rss_text=""
-    [[ $rss != - ]] && rss_text=$(awk -v k="$rss" 'BEGIN { printf "  rss %.1f MiB", k / 1024 }')
-    say "$(printf 'round %s/%s  -c%-5s %-9s %8s req/s  p50 %7.2f ms  p99 %7.2f ms%s  cpu %6s us/req  core%s %3s%%  core%s %3s%% (other %2s%%)  upstream conns %s  errors %s/%s%s' \
+    say "$(printf 'round %s/%s  -c%-5s %-9s %8s req/s  p50 %7.2f ms  p99 %7.2f ms  cpu %6s us/req  core%s %3s%%  core%s %3s%% (other %2s%%)  upstream conns %s  errors %s/%s' \
         "$round" "$ROUNDS" "$conc" "$target" "$rps" "$(awk -v u="$p50" 'BEGIN{print u/1000}')" \
-        "$(awk -v u="$p99" 'BEGIN{print u/1000}')" "$rss_text" "$cpu_us" "$LOAD_CPU" "$core_load" \
-        "$PROXY_CPU" "$core_proxy" "$other" "$up_conn" "$sock" "$non2xx" "$audit_note")"
+        "$(awk -v u="$p99" 'BEGIN{print u/1000}')" "$cpu_us" "$LOAD_CPU" "$core_load" \
+        "$PROXY_CPU" "$core_proxy" "$other" "$UP_CONN" "$sock" "$non2xx")"
 }
 
 # ------------------------------------------------------------------------------------------
-# The rounds: for each round, each concurrency, the three targets back to back.
+# The rounds: for each concurrency, both proxies up, then each round runs the three targets
+# back to back. The two proxies take turns at going first: odd rounds run nginx then
+# consentry, even rounds consentry then nginx, so that neither always follows the same run
+# (the machine's speed drifts within seconds, and a fixed order would give one of them the same
+# neighbour every round).
 
-# The two proxies take turns at going first: odd rounds run nginx then consentry, even rounds
-# consentry then nginx, so that neither always follows the same run (the machine's speed drifts
-# within seconds, and a fixed order would give one of them the same neighbour every round).
 TARGETS=(direct nginx consentry)
-for round in $(seq 1 "$ROUNDS"); do
-    order=("${TARGETS[@]}")
-    if ((round % 2 == 0)); then order=(direct consentry nginx); fi
-    for conc in $CONNECTIONS; do
-        duration=$DURATION
-        if [[ -n $C1000_DURATION && $conc -ge 1000 ]]; then duration=$C1000_DURATION; fi
+for conc in $CONNECTIONS; do
+    duration=$DURATION
+    if [[ -n $C1000_DURATION && $conc -ge 1000 ]]; then duration=$C1000_DURATION; fi
+    start_proxies "$conc"
+    for round in $(seq 1 "$ROUNDS"); do
+        order=("${TARGETS[@]}")
+        if ((round % 2 == 0)); then order=(direct consentry nginx); fi
         for target in "${order[@]}"; do
             run_one "$round" "$conc" "$target" "$duration"
         done
     done
+    stop_proxies "$conc" "-c$conc"
 done
+
+# ------------------------------------------------------------------------------------------
+# Cross-check: both proxies on the proxy core at once. Two wrk at once on the load core, one
+# per proxy; the scheduler gives each proxy half of its core, so the one that costs less per
+# request serves more, and any drift of the machine's speed falls on both at the same instant.
+# Not a target of the issue (those are judged on the interleaved medians above): a check that
+# the medians' ratio at the first concurrency is not the drift's doing.
+
+shared_core_check() {
+    local conc=${CONNECTIONS%% *} round ngx_pid csy_pid n0 n1 c0 c1 line
+    local ngx_url="http://127.0.0.1:$NGX_PORT/" csy_url="http://127.0.0.1:$CSY_PORT/"
+    say ""
+    say "== cross-check: nginx and consentry on core $PROXY_CPU at once, -c$conc each, $SHARED_ROUNDS x ${SHARED_DURATION}s =="
+    start_nginx "$WORK/nginx" "$PROXY_CPU" "$NGX_PORT"
+    NGX_PID=$STARTED_PID
+    NGX_WORKER=$STARTED_WORKER
+    start_consentry "$WORK/consentry/consentry.toml" "$WORK/consentry/consentry.log"
+    CSY_PID=$STARTED_PID
+    CSY_UP_REQ=0
+    CSY_WRK_REQ=0
+    count_upstream_requests
+    for round in warmup $(seq 1 "$SHARED_ROUNDS"); do
+        local duration=$SHARED_DURATION
+        if [[ $round == warmup ]]; then
+            [[ $WARMUP -gt 0 ]] || continue
+            duration=$WARMUP
+        fi
+        n0=$(proc_ticks "$NGX_PID" "$NGX_WORKER")
+        c0=$(proc_ticks "$CSY_PID")
+        start_wrk "$ngx_url" "$conc" "$duration" "$WORK/wrk/shared-nginx-$round.txt"
+        ngx_pid=$WRK_PID
+        start_wrk "$csy_url" "$conc" "$duration" "$WORK/wrk/shared-consentry-$round.txt"
+        csy_pid=$WRK_PID
+        finish_wrk "$ngx_pid" "$WORK/wrk/shared-nginx-$round.txt"
+        finish_wrk "$csy_pid" "$WORK/wrk/shared-consentry-$round.txt"
+        n1=$(proc_ticks "$NGX_PID" "$NGX_WORKER")
+        c1=$(proc_ticks "$CSY_PID")
+        sleep 0.5
+        count_upstream_requests
+        CSY_UP_REQ=$((CSY_UP_REQ + UP_REQ))
+        CSY_WRK_REQ=$((CSY_WRK_REQ + $(wrk_field requests "$WORK/wrk/shared-consentry-$round.txt")))
+        [[ $round == warmup ]] && continue
+        line=$(awk -v nr="$(wrk_field requests "$WORK/wrk/shared-nginx-$round.txt")" \
+            -v nd="$(wrk_field duration_us "$WORK/wrk/shared-nginx-$round.txt")" \
+            -v np="$(wrk_field p99_us "$WORK/wrk/shared-nginx-$round.txt")" \
+            -v cr="$(wrk_field requests "$WORK/wrk/shared-consentry-$round.txt")" \
+            -v cd="$(wrk_field duration_us "$WORK/wrk/shared-consentry-$round.txt")" \
+            -v cp="$(wrk_field p99_us "$WORK/wrk/shared-consentry-$round.txt")" \
+            -v nt=$((n1 - n0)) -v ct=$((c1 - c0)) -v hz="$CLK_TCK" 'BEGIN {
+                nrps = nr / (nd / 1e6); crps = cr / (cd / 1e6)
+                ncpu = nt / hz * 1e6 / nr; ccpu = ct / hz * 1e6 / cr
+                printf "%.0f\t%.0f\t%.1f\t%.0f\t%.0f\t%.1f\t%.6f\t%.6f\t%.6f", nrps, np, ncpu, crps, cp, ccpu, crps / nrps, cp / np, ccpu / ncpu
+            }')
+        printf '%s\t%s\n' "$round" "$line" >>"$SHARED"
+        say "$(awk -F'\t' -v r="$round" -v n="$SHARED_ROUNDS" '{
+            printf "round %s/%s  nginx %6.0f req/s  p99 %5.2f ms  cpu %5.1f us/req  |  consentry %6.0f req/s  p99 %5.2f ms  cpu %5.1f us/req  |  consentry/nginx: throughput %.3fx, p99 %.3fx, CPU per request %.3fx",
+                r, n, $2, $3 / 1000, $4, $5, $6 / 1000, $7, $8, $9, $10 }' <<<"$round	$line")"
+    done
+    stop_proxies shared shared
+    say "$(awk -F'\t' '
+        { t[NR] = $8; q[NR] = $9; u[NR] = $10 }
+        function median(a, n,   i, j, x) {
+            for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] < a[i]) { x = a[i]; a[i] = a[j]; a[j] = x }
+            return (n % 2) ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+        }
+        END { n = NR; printf "medians: consentry/nginx throughput %.3fx, p99 %.3fx, CPU per request %.3fx (not a target: a check on the ratios above)", median(t, n), median(q, n), median(u, n) }' "$SHARED")"
+}
+
+SHARED="$WORK/shared.tsv"
+: >"$SHARED"
+if [[ $SHARED_ROUNDS -gt 0 ]]; then shared_core_check; fi
 
 # ------------------------------------------------------------------------------------------
 # 7. Summary
@@ -1054,17 +1178,18 @@ med() {
             if (n % 2) print v[(n + 1) / 2]; else print (v[n / 2] + v[n / 2 + 1]) / 2
         }' "$RESULTS"
 }
-colmax() {
-    awk -F'\t' -v t="$1" -v c="$2" -v col="$3" '
-        NR == 1 { for (i = 1; i <= NF; i++) idx[$i] = i; next }
-        $3 == t && $2 == c && $idx[col] != "-" { if (!seen || $idx[col] + 0 > m) m = $idx[col] + 0; seen = 1 }
-        END { print seen ? m : "-" }' "$RESULTS"
+# the peak RSS (kB) of target $2 (nginx, nginx_master or consentry) at concurrency $1: its
+# process served every round of that concurrency, so its high-water mark covers them all
+process_field() {
+    awk -F'\t' -v c="$1" -v t="$2" '
+        NR > 1 && $1 == c { v = (t == "nginx") ? $2 : (t == "nginx_master") ? $3 : (t == "consentry") ? $4 : "-" }
+        END { print (v == "") ? "-" : v }' "$PROCESSES"
 }
-colsum() {
-    awk -F'\t' -v t="$1" -v col="$2" '
+process_sum() {   # column of processes.tsv, summed over the concurrencies
+    awk -F'\t' -v col="$1" '
         NR == 1 { for (i = 1; i <= NF; i++) idx[$i] = i; next }
-        ($3 == t || t == "") && $idx[col] != "-" { s += $idx[col] }
-        END { print s + 0 }' "$RESULTS"
+        { s += $idx[col] }
+        END { print s + 0 }' "$PROCESSES"
 }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "-" || b == "-" || b == 0) print "-"; else printf "%.2f", a / b }'; }
 # consentry/nginx per round at concurrency $1: the lowest and highest throughput and p99 ratios,
@@ -1095,18 +1220,18 @@ for conc in $CONNECTIONS; do
         rps=$(med "$target" "$conc" rps)
         p50=$(med "$target" "$conc" p50_us)
         p99=$(med "$target" "$conc" p99_us)
-        rss=$(med "$target" "$conc" rss_kb)
+        rss=$(process_field "$conc" "$target")
         cpu=$(med "$target" "$conc" cpu_us_req)
         cl=$(med "$target" "$conc" core_load)
         cp=$(med "$target" "$conc" core_proxy)
-        errs=$(awk -F'\t' -v t="$target" -v c="$conc" 'NR > 1 && $3 == t && $2 == c { s += $11 + $12 } END { print s + 0 }' "$RESULTS")
+        errs=$(awk -F'\t' -v t="$target" -v c="$conc" 'NR > 1 && $3 == t && $2 == c { s += $10 + $11 } END { print s + 0 }' "$RESULTS")
         rss_text=$(awk -v k="$rss" 'BEGIN { if (k == "-") print "-"; else printf "%.1f MiB", k / 1024 }')
         say "$(printf '%-10s %6s %10.0f %9.2f %9.2f %11s %11.1f %6.0f%% %6.0f%% %9s' "$target" "$conc" "$rps" \
             "$(awk -v u="$p50" 'BEGIN{print u/1000}')" "$(awk -v u="$p99" 'BEGIN{print u/1000}')" \
             "$rss_text" "$cpu" "$cl" "$cp" "$errs")"
     done
 done
-say "(peak RSS: VmHWM of the process serving traffic, the nginx worker for nginx (its master: $(med nginx "${CONNECTIONS##* }" master_kb) kB), the whole"
+say "(peak RSS: VmHWM over every round of the process serving traffic, the nginx worker for nginx (its master: $(process_field "${CONNECTIONS##* }" nginx_master) kB), the whole"
 say " consentry process; CPU us/req: the proxy's own CPU time (nginx master+worker, consentry all threads)"
 say " over the measured run per completed request, for direct the upstream's; core%: busy share of each core;"
 say " errors: wrk socket errors + responses >= 400, summed over rounds; per-run figures above)"
@@ -1128,9 +1253,9 @@ say " rounds' spread of 1.0 is not a result that another run would repeat)"
 # Audit: the whole chain, every run's file.
 say ""
 say "== audit log =="
-audit_low=$(colsum consentry audit_low)
-audit_written=$(colsum consentry audit_written)
-audit_high=$(colsum consentry audit_high)
+audit_low=$(process_sum audit_low)
+audit_written=$(process_sum audit_written)
+audit_high=$(process_sum audit_high)
 audit_lost=$((audit_low > audit_written ? audit_low - audit_written : 0))
 audit_lines=$(cat "$WORK"/consentry/audit/audit.jsonl* | grep -c '"type":"violation"' || true)
 say "audit records: expected $audit_low, written $audit_written, lost $audit_lost"
@@ -1141,7 +1266,7 @@ verify_out=$("$BIN" audit verify "$WORK"/consentry/audit/audit.jsonl* 2>&1) && v
 audit_files=("$WORK"/consentry/audit/audit.jsonl*)
 say "\$ consentry audit verify audit.jsonl* (${#audit_files[@]} files)"
 while IFS= read -r line; do say "  ${line//$WORK\//}"; done <<<"$verify_out"
-if [[ $AUDIT_BROKEN -eq 1 ]]; then say "  a run wrote fewer records than expected or more than the upstream answered: see the run lines above"; fi
+if [[ $AUDIT_BROKEN -eq 1 ]]; then say "  a consentry process wrote fewer records than expected or more than the upstream answered: see its 'peak RSS' line above"; fi
 
 say ""
 say "== checks (issue 7 targets) =="
@@ -1150,7 +1275,7 @@ check() {   # label pass(0/1) detail
 }
 for conc in $CONNECTIONS; do
     # Runs of nginx or consentry at this concurrency whose proxy core was shared (see 'other').
-    disturbed=$(awk -F'\t' -v c="$conc" 'NR > 1 && $2 == c && $3 != "direct" && $20 > 15 { n++ } END { print n + 0 }' "$RESULTS")
+    disturbed=$(awk -F'\t' -v c="$conc" 'NR > 1 && $2 == c && $3 != "direct" && $15 > 15 { n++ } END { print n + 0 }' "$RESULTS")
     note=""
     if [[ $disturbed -gt 0 ]]; then
         note="; UNRELIABLE: $disturbed of $((2 * ROUNDS)) nginx/consentry runs disturbed by other processes"
@@ -1162,19 +1287,19 @@ for conc in $CONNECTIONS; do
     check "p99 <= 1.0x nginx at -c$conc" "$(awk -v r="$r" 'BEGIN { print (r != "-" && r <= 1.0) }')" "$(shown_ratio "$r")x$note"
 done
 hi_conc=${CONNECTIONS##* }
-rss_max=$(colmax consentry "$hi_conc" rss_kb)
+rss_max=$(process_field "$hi_conc" consentry)
 check "peak RSS <= 32 MiB at -c$hi_conc" "$(awk -v k="$rss_max" 'BEGIN { print (k != "-" && k <= 32768) }')" \
-    "$(awk -v k="$rss_max" 'BEGIN { printf "highest of the rounds %.1f MiB", k / 1024 }')"
+    "$(awk -v k="$rss_max" 'BEGIN { printf "%.1f MiB over every round", k / 1024 }')"
 audit_ok=0
 if [[ $audit_lost -eq 0 && $verify_rc -eq 0 && $AUDIT_BROKEN -eq 0 ]]; then audit_ok=1; fi
 check "zero audit records lost" "$audit_ok" "lost $audit_lost, chain verify exit $verify_rc"
 
-noisy=$(awk -F'\t' 'NR > 1 && $20 > 15 { n++ } END { print n + 0 }' "$RESULTS")
+noisy=$(awk -F'\t' 'NR > 1 && $15 > 15 { n++ } END { print n + 0 }' "$RESULTS")
 if [[ $noisy -gt 0 ]]; then
     say "WARNING: in $noisy of $(($(wc -l <"$RESULTS") - 1)) runs other processes took more than 15% of the proxy's core ('other'):"
     say "         the machine was not quiet (load average now $(cut -d' ' -f1-3 /proc/loadavg)); re-run on a quiet machine before quoting figures"
 fi
-total_errors=$(awk -F'\t' 'NR > 1 { s += $11 + $12 } END { print s + 0 }' "$RESULTS")
+total_errors=$(awk -F'\t' 'NR > 1 { s += $10 + $11 } END { print s + 0 }' "$RESULTS")
 if [[ $total_errors -gt 0 ]]; then
     say "WARNING: $total_errors wrk socket errors or error responses in all (column 'errors'; wrk output in $WORK/wrk, kept with --keep)"
 fi
