@@ -733,7 +733,7 @@ say "command:   $COMMAND_LINE"
 say "date:      $(date -u +%Y-%m-%dT%H:%M:%SZ)"
 say "machine:   $NPROC cores ($cpu_model), $mem_total, kernel $(uname -r)"
 say "versions:  $consentry_version (git $git_rev, $rustc_version), $nginx_version, $wrk_version"
-say "layout:    core $LOAD_CPU: wrk -t$THREADS + upstream nginx; core $PROXY_CPU: the proxy alone (direct: the upstream alone)"
+say "layout:    core $LOAD_CPU: wrk -t$THREADS + upstream nginx; core $PROXY_CPU: the proxy under test, the other one idle (direct: the upstream alone)"
 if [[ $NPROC -lt 2 ]]; then say "WARNING:   one core only: everything shares core 0, the figures mean little"; fi
 say "workers:   nginx worker_processes 1; consentry [proxy] workers = 1"
 if [[ ${#NICE[@]} -gt 0 ]]; then
@@ -746,7 +746,7 @@ if [[ $ACCESS_LOG -eq 1 ]]; then
 else
     say "logging:   neither logs requests: nginx access_log off; consentry RUST_LOG=warn,consentry::violation=off"
 fi
-say "audit:     consentry's audit log on (aggregate ${AUDIT_AGGREGATE:-10s (default)}, fsync 1s), checked after every run"
+say "audit:     consentry's audit log on (aggregate ${AUDIT_AGGREGATE:-10s (default)}, fsync 1s), checked for every consentry process"
 say "registry:  $DECLARATIONS declarations; consent cookie cookies_preferences=$CONSENT_JSON (state partial)"
 say "upstream:  nginx 'return 200', $(curl -sS -o /dev/null -w '%{size_download}' "http://127.0.0.1:$UP_PORT/") bytes of HTML, 4 Set-Cookie lines; nginx proxy: upstream keepalive $NGINX_KEEPALIVE"
 say "wrk:       -t$THREADS -c{${CONNECTIONS// /,}} -d${DURATION}s${C1000_DURATION:+ (-c1000: ${C1000_DURATION}s)} --latency --timeout 30s, warm-up ${WARMUP}s per target and concurrency; $ROUNDS round(s), interleaved, proxies kept up across rounds"
