@@ -13,8 +13,9 @@
 #      returns exactly 3 of the 4 Set-Cookie lines, one of them capped;
 #   4. runs wrk against three targets, interleaved (direct, nginx, consentry, direct, consentry,
 #      nginx, ...: the proxies take turns at going first), for R rounds and each concurrency,
-#      then the cross-check (both proxies loaded at once on one core), then prints the medians, the ratios, the audit accounting
-#      (zero records lost) and PASS/FAIL against the targets of issue 7.
+#      then the cross-check (both proxies loaded at once on one core), then prints the medians,
+#      the ratios, the audit accounting (zero records lost) and PASS/FAIL against the targets
+#      of issue 7.
 #
 # Core layout (2 cores; cores 0 and 1 on larger machines, the others stay idle):
 #
