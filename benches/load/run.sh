@@ -954,8 +954,8 @@ count_upstream_requests() {
     UP_LINES=$lines
 }
 
-start_proxies() {   # conc: start nginx and consentry on the proxy core, warm each up
-    local conc=$1 target url
+# Starts nginx and consentry on the proxy core, both idle, and starts consentry's accounting.
+start_both() {
     start_nginx "$WORK/nginx" "$PROXY_CPU" "$NGX_PORT"
     NGX_PID=$STARTED_PID
     NGX_WORKER=$STARTED_WORKER
@@ -964,6 +964,11 @@ start_proxies() {   # conc: start nginx and consentry on the proxy core, warm ea
     CSY_UP_REQ=0
     CSY_WRK_REQ=0
     count_upstream_requests
+}
+
+start_proxies() {   # conc: start nginx and consentry on the proxy core, warm each up
+    local conc=$1 target url
+    start_both
     [[ $WARMUP -gt 0 ]] || return 0
     for target in direct nginx consentry; do
         url=$(target_url "$target")
@@ -1103,17 +1108,12 @@ done
 
 shared_core_check() {
     local conc=${CONNECTIONS%% *} round ngx_pid csy_pid n0 n1 c0 c1 line
-    local ngx_url="http://127.0.0.1:$NGX_PORT/" csy_url="http://127.0.0.1:$CSY_PORT/"
+    local ngx_url csy_url
+    ngx_url=$(target_url nginx)
+    csy_url=$(target_url consentry)
     say ""
     say "== cross-check: nginx and consentry on core $PROXY_CPU at once, -c$conc each, $SHARED_ROUNDS x ${SHARED_DURATION}s =="
-    start_nginx "$WORK/nginx" "$PROXY_CPU" "$NGX_PORT"
-    NGX_PID=$STARTED_PID
-    NGX_WORKER=$STARTED_WORKER
-    start_consentry "$WORK/consentry/consentry.toml" "$WORK/consentry/consentry.log"
-    CSY_PID=$STARTED_PID
-    CSY_UP_REQ=0
-    CSY_WRK_REQ=0
-    count_upstream_requests
+    start_both
     for round in warmup $(seq 1 "$SHARED_ROUNDS"); do
         local duration=$SHARED_DURATION
         if [[ $round == warmup ]]; then
