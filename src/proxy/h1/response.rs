@@ -6,7 +6,9 @@
 
 use std::cell::RefCell;
 use std::error::Error as StdError;
+use std::future::{poll_fn, Future};
 use std::io::{self, Write as _};
+use std::task::Poll;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
@@ -72,7 +74,7 @@ where
     let mut out = encode_head(status, &fields);
     give_back_field_list(fields);
     if framing == Framing::None {
-        io.write_all(&out).await?;
+        send_last(io, &mut out).await?;
         return Ok(keep_alive);
     }
     let mut sent: u64 = 0;
@@ -146,7 +148,7 @@ where
         }
         _ => {}
     }
-    flush(io, &mut out).await?;
+    send_last(io, &mut out).await?;
     Ok(keep_alive)
 }
 
@@ -247,6 +249,33 @@ fn encode_head(status: StatusCode, headers: &Fields) -> WriteBuffer {
     out
 }
 
+/// Writes the end of a response after the other connections that are ready in this turn of the
+/// event loop have been served: the responses of a turn then leave together, so a visitor's
+/// process on another core of the same host (a cache, a load generator) is woken once for the
+/// lot rather than once a response, and each wake-up costs the sender an interrupt to that core.
+/// It made a request 4% cheaper against nginx (docs/performance.md, eleventh round). A response
+/// waits for no more than the turn's other work; alone, it goes out at once.
+async fn send_last(io: &mut OwnedWriteHalf, out: &mut Vec<u8>) -> io::Result<()> {
+    go_to_back_of_queue().await;
+    flush(io, out).await
+}
+
+/// Puts the task at the back of the runtime's queue of ready tasks, once. Not
+/// `tokio::task::yield_now`, which waits for the next poll of the sockets as well: the responses
+/// would then also wait behind the requests that poll brings in (measured: p99 1.08× nginx's
+/// where this gives 0.95×).
+fn go_to_back_of_queue() -> impl Future<Output = ()> {
+    let mut queued = false;
+    poll_fn(move |cx| {
+        if queued {
+            return Poll::Ready(());
+        }
+        queued = true;
+        cx.waker().wake_by_ref();
+        Poll::Pending
+    })
+}
+
 async fn flush(io: &mut OwnedWriteHalf, out: &mut Vec<u8>) -> io::Result<()> {
     if !out.is_empty() {
         io.write_all(out).await?;
@@ -275,4 +304,33 @@ fn current_date() -> HeaderValue {
             }
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+    use std::task::{Context, Wake, Waker};
+
+    use super::*;
+
+    struct CountWakes(AtomicUsize);
+
+    impl Wake for CountWakes {
+        fn wake(self: Arc<Self>) {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    #[test]
+    fn going_to_back_of_queue_wakes_itself_once_then_finishes() {
+        let wakes = Arc::new(CountWakes(AtomicUsize::new(0)));
+        let waker = Waker::from(wakes.clone());
+        let mut cx = Context::from_waker(&waker);
+        let mut turn = std::pin::pin!(go_to_back_of_queue());
+        assert!(turn.as_mut().poll(&mut cx).is_pending());
+        assert_eq!(wakes.0.load(Ordering::SeqCst), 1);
+        assert!(turn.as_mut().poll(&mut cx).is_ready());
+        assert_eq!(wakes.0.load(Ordering::SeqCst), 1);
+    }
 }
