@@ -2,7 +2,9 @@
 //! `Content-Length`, chunked, or (for an HTTP/1.0 visitor) by closing the connection.
 //!
 //! Small pieces are gathered and written together (a page of a few kilobytes goes out in one
-//! write with its head); whatever is gathered is written before waiting on a slow body.
+//! write with its head); whatever is gathered is written before waiting on a slow body. The end
+//! of a response waits for the other connections ready in the same turn of the event loop, so
+//! that a turn's responses leave together (`send_last`).
 
 use std::cell::RefCell;
 use std::error::Error as StdError;
@@ -253,8 +255,8 @@ fn encode_head(status: StatusCode, headers: &Fields) -> WriteBuffer {
 /// event loop have been served: the responses of a turn then leave together, so a visitor's
 /// process on another core of the same host (a cache, a load generator) is woken once for the
 /// lot rather than once a response, and each wake-up costs the sender an interrupt to that core.
-/// It made a request 4% cheaper against nginx (docs/performance.md, eleventh round). A response
-/// waits for no more than the turn's other work; alone, it goes out at once.
+/// It made a request about 4% cheaper against nginx (docs/performance.md, eleventh round). A
+/// response waits for no more than the turn's other work; alone, it goes out at once.
 async fn send_last(io: &mut OwnedWriteHalf, out: &mut Vec<u8>) -> io::Result<()> {
     go_to_back_of_queue().await;
     flush(io, out).await
@@ -262,8 +264,8 @@ async fn send_last(io: &mut OwnedWriteHalf, out: &mut Vec<u8>) -> io::Result<()>
 
 /// Puts the task at the back of the runtime's queue of ready tasks, once. Not
 /// `tokio::task::yield_now`, which waits for the next poll of the sockets as well: the responses
-/// would then also wait behind the requests that poll brings in (measured: p99 1.08× nginx's
-/// where this gives 0.95×).
+/// would then also wait behind the requests that poll brings in (measured at -c64: p99 1.08×
+/// nginx's, where this gives 0.86× to 0.95×).
 fn go_to_back_of_queue() -> impl Future<Output = ()> {
     let mut queued = false;
     poll_fn(move |cx| {
