@@ -74,7 +74,8 @@ COMMAND_LINE=${COMMAND_LINE% }
 # ------------------------------------------------------------------------------------------
 # Options
 
-ROUNDS=15
+ROUNDS=45            # interleaved rounds at -c64 (every concurrency under 1,000)
+C1000_ROUNDS=15      # at -c1000: its margins are many times the rounds' spread
 DURATION=3           # seconds per measured run
 WARMUP=2             # seconds of warm-up of each target per concurrency (not measured)
 CONNECTIONS="64 1000"
@@ -96,7 +97,9 @@ usage() {
 Usage: $0 [options]
 
   --smoke               1 round, 2 s at -c64 and 1 s at -c1000 (CI: proves the script runs)
-  --rounds N            interleaved rounds (default $ROUNDS)
+  --rounds N            interleaved rounds at every concurrency (default $ROUNDS at -c64,
+                        $C1000_ROUNDS at -c1000)
+  --c1000-rounds N      interleaved rounds at -c1000 only (after --rounds)
   --duration S          seconds per measured run (default $DURATION)
   --warmup S            warm-up seconds of each target per concurrency, 0 for none (default $WARMUP)
   --connections "A B"   wrk concurrencies (default "$CONNECTIONS")
@@ -119,9 +122,10 @@ EOF
 
 while [[ $# -gt 0 ]]; do
     case "$1" in
-        --smoke) SMOKE=1; ROUNDS=1; DURATION=2; C1000_DURATION=1; SHARED_ROUNDS=1; SHARED_DURATION=2; shift ;;
+        --smoke) SMOKE=1; ROUNDS=1; C1000_ROUNDS=1; DURATION=2; C1000_DURATION=1; SHARED_ROUNDS=1; SHARED_DURATION=2; shift ;;
         --shared-rounds) SHARED_ROUNDS=$2; shift 2 ;;
-        --rounds) ROUNDS=$2; shift 2 ;;
+        --rounds) ROUNDS=$2; C1000_ROUNDS=$2; shift 2 ;;
+        --c1000-rounds) C1000_ROUNDS=$2; shift 2 ;;
         --duration) DURATION=$2; shift 2 ;;
         --warmup) WARMUP=$2; shift 2 ;;
         --connections) CONNECTIONS=$2; shift 2 ;;
@@ -138,13 +142,21 @@ while [[ $# -gt 0 ]]; do
     esac
 done
 
-for n in "$ROUNDS" "$DURATION" "$WARMUP" "$THREADS" "$NGINX_KEEPALIVE" "$INSTRUCTIONS" "$SHARED_ROUNDS"; do
+for n in "$ROUNDS" "$C1000_ROUNDS" "$DURATION" "$WARMUP" "$THREADS" "$NGINX_KEEPALIVE" "$INSTRUCTIONS" "$SHARED_ROUNDS"; do
     [[ $n =~ ^[0-9]+$ ]] || { echo "not a whole number: $n" >&2; exit 2; }
 done
-[[ $ROUNDS -ge 1 && $DURATION -ge 1 && $THREADS -ge 1 ]] || { echo "rounds, duration and threads must be >= 1" >&2; exit 2; }
+[[ $ROUNDS -ge 1 && $C1000_ROUNDS -ge 1 && $DURATION -ge 1 && $THREADS -ge 1 ]] || { echo "rounds, duration and threads must be >= 1" >&2; exit 2; }
 for c in $CONNECTIONS; do
     [[ $c =~ ^[0-9]+$ && $c -ge $THREADS ]] || { echo "bad concurrency: $c" >&2; exit 2; }
 done
+rounds_at() {   # conc -> the number of interleaved rounds at that concurrency
+    if [[ $1 -ge 1000 ]]; then echo "$C1000_ROUNDS"; else echo "$ROUNDS"; fi
+}
+rounds_text() {   # "-c64: 45, -c1000: 15"
+    local c text=""
+    for c in $CONNECTIONS; do text+="${text:+, }-c$c: $(rounds_at "$c")"; done
+    echo "$text"
+}
 
 if [[ -n $OUT ]]; then
     mkdir -p "$(dirname "$OUT")"
@@ -750,7 +762,7 @@ fi
 say "audit:     consentry's audit log on (aggregate ${AUDIT_AGGREGATE:-10s (default)}, fsync 1s), checked for every consentry process"
 say "registry:  $DECLARATIONS declarations; consent cookie cookies_preferences=$CONSENT_JSON (state partial)"
 say "upstream:  nginx 'return 200', $(curl -sS -o /dev/null -w '%{size_download}' "http://127.0.0.1:$UP_PORT/") bytes of HTML, 4 Set-Cookie lines; nginx proxy: upstream keepalive $NGINX_KEEPALIVE"
-say "wrk:       -t$THREADS -c{${CONNECTIONS// /,}} -d${DURATION}s${C1000_DURATION:+ (-c1000: ${C1000_DURATION}s)} --latency --timeout 30s, warm-up ${WARMUP}s per target and concurrency; $ROUNDS round(s), interleaved, proxies kept up across rounds"
+say "wrk:       -t$THREADS -c{${CONNECTIONS// /,}} -d${DURATION}s${C1000_DURATION:+ (-c1000: ${C1000_DURATION}s)} --latency --timeout 30s, warm-up ${WARMUP}s per target and concurrency; rounds $(rounds_text), interleaved, proxies kept up across rounds"
 nofile_note=""
 if [[ $NOFILE != unlimited && $NOFILE -lt $want_nofile ]]; then
     nofile_note=" (the hard limit: $want_nofile could not be set; enough for -c$max_conn)"
@@ -1072,7 +1084,7 @@ run_one() {   # round conc target duration
         "$sock" "$non2xx" "$requests" "$UP_REQ" "$UP_CONN" "$other" >>"$RESULTS"
 
     say "$(printf 'round %s/%s  -c%-5s %-9s %8s req/s  p50 %7.2f ms  p99 %7.2f ms  cpu %6s us/req  core%s %3s%%  core%s %3s%% (other %2s%%)  upstream conns %s  errors %s/%s' \
-        "$round" "$ROUNDS" "$conc" "$target" "$rps" "$(awk -v u="$p50" 'BEGIN{print u/1000}')" \
+        "$round" "$(rounds_at "$conc")" "$conc" "$target" "$rps" "$(awk -v u="$p50" 'BEGIN{print u/1000}')" \
         "$(awk -v u="$p99" 'BEGIN{print u/1000}')" "$cpu_us" "$LOAD_CPU" "$core_load" \
         "$PROXY_CPU" "$core_proxy" "$other" "$UP_CONN" "$sock" "$non2xx")"
 }
@@ -1089,7 +1101,7 @@ for conc in $CONNECTIONS; do
     duration=$DURATION
     if [[ -n $C1000_DURATION && $conc -ge 1000 ]]; then duration=$C1000_DURATION; fi
     start_proxies "$conc"
-    for round in $(seq 1 "$ROUNDS"); do
+    for round in $(seq 1 "$(rounds_at "$conc")"); do
         order=("${TARGETS[@]}")
         if ((round % 2 == 0)); then order=(direct consentry nginx); fi
         for target in "${order[@]}"; do
@@ -1229,7 +1241,7 @@ paired_ratio() {
 shown_ratio() { awk -v r="$1" 'BEGIN { if (r == "-") print "-"; else printf "%.3f", r }'; }
 
 say ""
-say "== medians over $ROUNDS round(s) =="
+say "== medians over the rounds ($(rounds_text)) =="
 say "$(printf '%-10s %6s %10s %9s %9s %11s %11s %7s %7s %9s' target conc 'req/s' 'p50 ms' 'p99 ms' 'peak RSS' 'CPU us/req' "core$LOAD_CPU" "core$PROXY_CPU" errors)"
 for conc in $CONNECTIONS; do
     for target in "${TARGETS[@]}"; do
@@ -1296,7 +1308,7 @@ for conc in $CONNECTIONS; do
     disturbed=$(awk -F'\t' -v c="$conc" 'NR > 1 && $2 == c && $3 != "direct" && $15 > 15 { n++ } END { print n + 0 }' "$RESULTS")
     note=""
     if [[ $disturbed -gt 0 ]]; then
-        note="; UNRELIABLE: $disturbed of $((2 * ROUNDS)) nginx/consentry runs disturbed by other processes"
+        note="; UNRELIABLE: $disturbed of $((2 * $(rounds_at "$conc"))) nginx/consentry runs disturbed by other processes"
     fi
     # Judged on the median of the rounds' own ratios (paired_ratio), exact, shown to three
     # decimals: 0.998 is not 1.0 (it would round to it). The ratio of the medians is shown beside.
