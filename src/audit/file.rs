@@ -4,7 +4,8 @@
 //! A rotated file is renamed `<path>.<UTC time>` (sortable); the next file starts with a
 //! `file-start` line linked to the last line of the previous one. On start, an existing file is
 //! rotated away the same way, so every file starts with a `file-start` line and a torn last line
-//! left by a crash stays where it is, for `verify` to report.
+//! left by a crash stays where it is, for `verify` to report. A rotation that fails halfway (the
+//! directory gone, no descriptor or inode left) resumes where it stopped at the next append.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, BufRead, BufReader, Seek, SeekFrom, Write};
@@ -37,6 +38,20 @@ enum Target {
     File { path: PathBuf, file: File },
 }
 
+/// How far a rotation got. Each step can fail; the next append resumes at the step that failed,
+/// never redoing one that succeeded: renaming again would find no file at the path (the full one
+/// is already under its rotated name) and fail for ever, and a new file without its `file-start`
+/// line would read as a file whose first lines were removed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Rotation {
+    /// None in progress.
+    Idle,
+    /// The full file is under its rotated name; the next one is still to be opened.
+    Renamed,
+    /// The next file is open and empty; its `file-start` line is still to be written.
+    Opened,
+}
+
 pub struct LogFile {
     target: Target,
     instance: String,
@@ -46,6 +61,7 @@ pub struct LogFile {
     day: String,
     pub head: ChainHead,
     dirty: bool,
+    rotation: Rotation,
 }
 
 fn today() -> String {
@@ -63,6 +79,7 @@ impl LogFile {
             day: today(),
             head: ChainHead::genesis(),
             dirty: false,
+            rotation: Rotation::Idle,
         }
     }
 
@@ -97,6 +114,7 @@ impl LogFile {
             day: today(),
             head,
             dirty: false,
+            rotation: Rotation::Idle,
         };
         log.write_file_start(reason)?;
         Ok(log)
@@ -158,21 +176,33 @@ impl LogFile {
 
     fn rotation_due(&self) -> bool {
         matches!(self.target, Target::File { .. })
-            && ((self.size >= self.max_size) || (self.rotate_daily && today() != self.day))
+            && (self.rotation != Rotation::Idle
+                || self.size >= self.max_size
+                || (self.rotate_daily && today() != self.day))
     }
 
+    /// Renames the full file, opens the next and starts it, resuming a rotation that failed
+    /// halfway (see [`Rotation`]).
     fn rotate(&mut self) -> io::Result<()> {
         let Target::File { path, file } = &mut self.target else {
             return Ok(());
         };
-        file.sync_all()?;
         let path = path.clone();
-        fs::rename(&path, rotated_name(&path))?;
-        let file = OpenOptions::new().create(true).append(true).open(&path)?;
-        self.target = Target::File { path, file };
-        self.size = 0;
-        self.day = today();
-        self.write_file_start("rotation")
+        if self.rotation == Rotation::Idle {
+            file.sync_all()?;
+            fs::rename(&path, rotated_name(&path))?;
+            self.rotation = Rotation::Renamed;
+        }
+        if self.rotation == Rotation::Renamed {
+            let file = OpenOptions::new().create(true).append(true).open(&path)?;
+            self.target = Target::File { path, file };
+            self.size = 0;
+            self.day = today();
+            self.rotation = Rotation::Opened;
+        }
+        self.write_file_start("rotation")?;
+        self.rotation = Rotation::Idle;
+        Ok(())
     }
 
     /// Makes what was written durable (fsync of the data).
@@ -273,4 +303,106 @@ fn last_whole_line(path: &Path) -> io::Result<Option<(ChainHead, String)>> {
         }
     }
     Ok(last)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::audit::verify::verify_files;
+
+    fn line(n: u64) -> Map<String, Value> {
+        let mut object = Map::new();
+        object.insert("type".into(), Value::from("violation"));
+        object.insert("count".into(), Value::from(n));
+        object
+    }
+
+    /// A log of `max_size` 1 byte: every append rotates first.
+    fn rotating_log(dir: &Path) -> (PathBuf, LogFile) {
+        let path = dir.join("audit.jsonl");
+        let log = LogFile::open(&path, "test-1", 1, false).unwrap();
+        (path, log)
+    }
+
+    fn files_in(dir: &Path) -> Vec<PathBuf> {
+        let mut files: Vec<PathBuf> = fs::read_dir(dir)
+            .unwrap()
+            .map(|entry| entry.unwrap().path())
+            .collect();
+        files.sort();
+        files
+    }
+
+    fn first_line_type(path: &Path) -> Option<String> {
+        let text = fs::read_to_string(path).unwrap();
+        let first: Map<String, Value> = serde_json::from_str(text.lines().next()?).ok()?;
+        first.get("type").and_then(Value::as_str).map(str::to_owned)
+    }
+
+    fn assert_chain_whole(dir: &Path, lines: u64) {
+        let files = files_in(dir);
+        for file in &files {
+            assert_eq!(
+                first_line_type(file).as_deref(),
+                Some("file-start"),
+                "{file:?}"
+            );
+        }
+        let summary = verify_files(&files).unwrap();
+        assert!(summary.problems.is_empty(), "{:?}", summary.problems);
+        assert_eq!(summary.records, lines);
+    }
+
+    #[test]
+    fn a_rotation_that_could_not_rename_retries_once_the_directory_is_back() {
+        let root = tempfile::tempdir().unwrap();
+        let dir = root.path().join("audit");
+        let (_, mut log) = rotating_log(&dir);
+        log.append(&line(1)).unwrap();
+        let away = root.path().join("away");
+        fs::rename(&dir, &away).unwrap();
+        assert!(log.append(&line(2)).is_err());
+        fs::rename(&away, &dir).unwrap();
+        log.append(&line(2)).unwrap();
+        // The first file holds its file-start alone; the two rotated to after it, a line each.
+        assert_chain_whole(&dir, 5);
+    }
+
+    #[test]
+    fn a_rotation_whose_next_file_could_not_be_opened_resumes_without_renaming_again() {
+        let root = tempfile::tempdir().unwrap();
+        let dir = root.path().join("audit");
+        let (path, mut log) = rotating_log(&dir);
+        log.append(&line(1)).unwrap();
+        // Where a failed open leaves it: the full file already under its rotated name.
+        fs::rename(&path, rotated_name(&path)).unwrap();
+        log.rotation = Rotation::Renamed;
+        log.append(&line(2)).unwrap();
+        assert_eq!(log.rotation, Rotation::Idle);
+        assert_chain_whole(&dir, 5);
+    }
+
+    #[test]
+    fn a_rotation_whose_file_start_could_not_be_written_writes_it_before_the_next_line() {
+        let root = tempfile::tempdir().unwrap();
+        let dir = root.path().join("audit");
+        let (path, mut log) = rotating_log(&dir);
+        log.append(&line(1)).unwrap();
+        // Where a failed first write leaves it: the next file open and empty.
+        fs::rename(&path, rotated_name(&path)).unwrap();
+        let file = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path)
+            .unwrap();
+        log.target = Target::File {
+            path: path.clone(),
+            file,
+        };
+        log.size = 0;
+        log.rotation = Rotation::Opened;
+        log.append(&line(2)).unwrap();
+        assert_eq!(log.rotation, Rotation::Idle);
+        assert_chain_whole(&dir, 5);
+    }
 }
