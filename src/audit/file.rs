@@ -317,11 +317,13 @@ mod tests {
         object
     }
 
-    /// A log of `max_size` 1 byte: every append rotates first.
-    fn rotating_log(dir: &Path) -> (PathBuf, LogFile) {
+    /// A log of `max_size` 1 byte (every append rotates first) in `<root>/audit`, one line in.
+    fn rotating_log(root: &Path) -> (PathBuf, PathBuf, LogFile) {
+        let dir = root.join("audit");
         let path = dir.join("audit.jsonl");
-        let log = LogFile::open(&path, "test-1", 1, false).unwrap();
-        (path, log)
+        let mut log = LogFile::open(&path, "test-1", 1, false).unwrap();
+        log.append(&line(1)).unwrap();
+        (dir, path, log)
     }
 
     fn files_in(dir: &Path) -> Vec<PathBuf> {
@@ -356,9 +358,7 @@ mod tests {
     #[test]
     fn a_rotation_that_could_not_rename_retries_once_the_directory_is_back() {
         let root = tempfile::tempdir().unwrap();
-        let dir = root.path().join("audit");
-        let (_, mut log) = rotating_log(&dir);
-        log.append(&line(1)).unwrap();
+        let (dir, _, mut log) = rotating_log(root.path());
         let away = root.path().join("away");
         fs::rename(&dir, &away).unwrap();
         assert!(log.append(&line(2)).is_err());
@@ -371,9 +371,7 @@ mod tests {
     #[test]
     fn a_rotation_whose_next_file_could_not_be_opened_resumes_without_renaming_again() {
         let root = tempfile::tempdir().unwrap();
-        let dir = root.path().join("audit");
-        let (path, mut log) = rotating_log(&dir);
-        log.append(&line(1)).unwrap();
+        let (dir, path, mut log) = rotating_log(root.path());
         // Where a failed open leaves it: the full file already under its rotated name.
         fs::rename(&path, rotated_name(&path)).unwrap();
         log.rotation = Rotation::Renamed;
@@ -385,9 +383,7 @@ mod tests {
     #[test]
     fn a_rotation_whose_file_start_could_not_be_written_writes_it_before_the_next_line() {
         let root = tempfile::tempdir().unwrap();
-        let dir = root.path().join("audit");
-        let (path, mut log) = rotating_log(&dir);
-        log.append(&line(1)).unwrap();
+        let (dir, path, mut log) = rotating_log(root.path());
         // Where a failed first write leaves it: the next file open and empty.
         fs::rename(&path, rotated_name(&path)).unwrap();
         let file = OpenOptions::new()
